@@ -1,0 +1,3 @@
+def main() -> None:
+    """Entry point placeholder."""
+
