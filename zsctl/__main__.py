@@ -1,3 +1,2 @@
 def main() -> None:
     """Entry point placeholder."""
-

@@ -60,6 +60,7 @@ class ParseResult:
     layout: str
     encoding: str
     encoding_fallback: bool
+    warnings: list[str] = field(default_factory=list)
     records: list[Record] = field(default_factory=list)
     lines: list[LineNote] = field(default_factory=list)
 

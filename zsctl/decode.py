@@ -1,0 +1,145 @@
+"""Bytes to clean text: BOM sniffing, strict UTF-8, then chardet; normalise newlines and controls."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+
+from zsctl.errors import DecodeError
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# chardet names legacy Chinese code pages by their subsets; GB18030 decodes all of them.
+_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "ascii": "utf-8"}
+# C0 and C1 controls except \t and \n (\r is folded into \n first), and stray BOMs.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff]")
+# Only encodings a Chinese news scraper plausibly produced; chardet's guesses of Greek or
+# Cyrillic code pages for damaged bytes are noise, not an answer.
+_ACCEPTED = {"gb18030", "big5", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "utf-16"}
+_MAX_REPAIR_RATIO = 0.001
+_LAYOUT_SPACES = str.maketrans({"\u00a0": " ", "\u3000": " "})
+_SAMPLE = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """Text of a dump plus how it was obtained."""
+
+    text: str
+    encoding: str
+    fallback: bool  # True when strict UTF-8 (or a BOM) did not settle it
+    confidence: float | None = None
+    warnings: tuple[str, ...] = field(default=())
+    controls_dropped: int = 0
+
+
+def decode_bytes(data: bytes, name: str = "<bytes>") -> Decoded:
+    """Decode a dump's bytes with an ordered fallback and normalise the text."""
+    raw, encoding, fallback, confidence, warnings = _to_str(data, name)
+    text, dropped = normalise_text(raw)
+    if dropped:
+        warnings = (*warnings, f"dropped {dropped} control character(s)")
+    return Decoded(text, encoding, fallback, confidence, warnings, dropped)
+
+
+def normalise_text(raw: str) -> tuple[str, int]:
+    """Fold CRLF/CR to LF, NBSP and U+3000 to spaces, drop C0/C1 controls; return text and drops."""
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").translate(_LAYOUT_SPACES)
+    text, dropped = _CONTROLS.subn("", text)
+    return text, dropped
+
+
+def _to_str(data: bytes, name: str) -> tuple[str, str, bool, float | None, tuple[str, ...]]:
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            return _strict(data, enc, name), enc, False, None, ()
+    try:
+        if b"\x00" not in data:  # NUL-bearing "UTF-8" is binary or BOM-less UTF-16: detect
+            return data.decode("utf-8"), "utf-8", False, None, ()
+        data.decode("utf-8")
+        utf8_error = UnicodeDecodeError("utf-8", data, data.find(b"\x00"), len(data), "NUL byte")
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    if _truncated_utf8(data, utf8_error):
+        text = data[: utf8_error.start].decode("utf-8")
+        note = f"truncated mid-character at byte {utf8_error.start}; last bytes dropped"
+        return text, "utf-8", True, None, (note,)
+    repaired = _mostly_utf8(data, utf8_error)
+    if repaired is not None:
+        return repaired
+    return _detect(data, name, utf8_error)
+
+
+def _detect(
+    data: bytes, name: str, utf8_error: UnicodeDecodeError
+) -> tuple[str, str, bool, float | None, tuple[str, ...]]:
+    import chardet  # lazy: costs ~30 ms and most dumps are UTF-8
+
+    guess = chardet.detect(data[:_SAMPLE])
+    detected = (guess.get("encoding") or "").lower()
+    confidence = guess.get("confidence")
+    nul = data.find(b"\x00")
+    if nul >= 0 and not detected.startswith("utf-16") and not detected.startswith("utf-32"):
+        raise DecodeError(f"binary data: NUL byte at offset {nul}; not a text dump", path=name)
+    preferred = _SUPERSETS.get(detected, detected)
+    candidates = [preferred] if preferred in _ACCEPTED else []
+    candidates += [c for c in ("gb18030", "big5") if c not in candidates]
+    for enc in candidates:
+        try:
+            text = data.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if not _looks_like_text(text):
+            continue
+        note = f"encoding guessed as {enc} (chardet: {detected or 'no guess'}, {confidence:.2f})"
+        return text, enc, True, confidence, (note,)
+    raise DecodeError(
+        f"not valid UTF-8 (byte {utf8_error.start}: {utf8_error.reason}) and no fallback "
+        f"encoding ({', '.join(candidates)}) gives text; re-save the dump as UTF-8",
+        path=name,
+    )
+
+
+def _looks_like_text(text: str) -> bool:
+    """Reject decodings of random bytes: they are full of controls and private-use characters."""
+    sample = text[:20000]
+    if not sample:
+        return True
+    odd = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r" or "\ue000" <= ch <= "\uf8ff")
+    return odd / len(sample) < 0.05
+
+
+def _mostly_utf8(
+    data: bytes, exc: UnicodeDecodeError
+) -> tuple[str, str, bool, float | None, tuple[str, ...]] | None:
+    """Valid UTF-8 but for a few damaged bytes: keep it, mark the damage with U+FFFD and say where."""
+    if b"\x00" in data:
+        return None
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())
+    if bad > max(4, len(data) * _MAX_REPAIR_RATIO):
+        return None
+    note = f"invalid UTF-8 at byte {exc.start} ({exc.reason}); {bad} byte run(s) replaced by U+FFFD"
+    return text, "utf-8", True, None, (note,)
+
+
+def _strict(data: bytes, encoding: str, name: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise DecodeError(
+            f"invalid {encoding} at byte {exc.start}: {exc.reason}; the file may be truncated "
+            "or mislabelled",
+            path=name,
+        ) from None
+
+
+def _truncated_utf8(data: bytes, exc: UnicodeDecodeError) -> bool:
+    """True when the only UTF-8 error is an incomplete sequence at the very end."""
+    return exc.reason == "unexpected end of data" and exc.end == len(data) and exc.start > 0

@@ -1,0 +1,181 @@
+"""seeds/INDEX.md: the strictly parsed Markdown table that lists the dumps to ingest or check."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from zsctl.errors import ManifestError
+from zsctl.problems import Problem
+
+MANIFEST_NAME = "INDEX.md"
+COLUMNS = ("file", "site", "layout", "fetched", "sha256", "note")
+LAYOUT_CHOICES = ("auto", "dash", "bullet", "article")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*\.txt$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_SEPARATOR_CELL = re.compile(r"^:?-{3,}:?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One manifest row."""
+
+    file: str
+    site: str
+    layout: str
+    fetched: str | None
+    sha256: str
+    note: str
+    line: int
+
+
+@dataclass(slots=True)
+class Manifest:
+    """Parsed INDEX.md: rows that are usable plus every problem found on the way."""
+
+    path: Path
+    entries: list[Entry] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def raise_if_problems(self) -> None:
+        """Raise ManifestError for the first problem; ingest refuses a broken manifest."""
+        if self.problems:
+            first = self.problems[0]
+            more = f" (and {len(self.problems) - 1} more; run `zsctl check`)"
+            suffix = more if len(self.problems) > 1 else ""
+            raise ManifestError(first.message + suffix, path=first.file, line=first.line)
+
+
+def read_manifest(seeds_dir: Path, sites: frozenset[str] | None = None) -> Manifest:
+    """Parse seeds_dir/INDEX.md; rows with problems are reported, not returned as entries."""
+    path = seeds_dir / MANIFEST_NAME
+    manifest = Manifest(path)
+    if not path.is_file():
+        raise ManifestError(
+            f"no {MANIFEST_NAME} in {seeds_dir}; create it (see README: 'The seeds manifest')",
+            path=str(path),
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError) as exc:
+        raise ManifestError(f"cannot read manifest: {exc}", path=str(path)) from None
+    _parse_table(text, seeds_dir, manifest, sites)
+    return manifest
+
+
+def _parse_table(
+    text: str, seeds_dir: Path, manifest: Manifest, sites: frozenset[str] | None
+) -> None:
+    rel = str(manifest.path)
+    seen: dict[str, int] = {}
+    header_line: int | None = None
+    in_table = False
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line.startswith("|"):
+            if in_table and line:
+                manifest.problems.append(
+                    Problem(
+                        rel, lineno, "manifest-row", "text inside the table; rows start with '|'"
+                    )
+                )
+            in_table = in_table and not line
+            continue
+        cells = _cells(line)
+        if header_line is None:
+            header_line = lineno
+            if tuple(c.lower() for c in cells) != COLUMNS:
+                msg = (
+                    f"table header must be | {' | '.join(COLUMNS)} |, found | {' | '.join(cells)} |"
+                )
+                raise ManifestError(msg, path=rel, line=lineno)
+            in_table = True
+            continue
+        if lineno == header_line + 1:
+            if not all(_SEPARATOR_CELL.match(c) for c in cells) or len(cells) != len(COLUMNS):
+                raise ManifestError(
+                    "second table line must be the |---|---| separator", path=rel, line=lineno
+                )
+            continue
+        entry = _row(cells, lineno, rel, seeds_dir, manifest, sites)
+        if entry is None:
+            continue
+        if entry.file in seen:
+            manifest.problems.append(
+                Problem(
+                    rel,
+                    lineno,
+                    "manifest-duplicate",
+                    f"{entry.file} is listed twice (first on line {seen[entry.file]}); delete one row",
+                )
+            )
+            continue
+        seen[entry.file] = lineno
+        manifest.entries.append(entry)
+    if header_line is None:
+        raise ManifestError(
+            f"no table found; expected a header | {' | '.join(COLUMNS)} |", path=rel
+        )
+
+
+def _cells(line: str) -> list[str]:
+    inner = line.strip()
+    inner = inner[1:] if inner.startswith("|") else inner
+    inner = inner[:-1] if inner.endswith("|") else inner
+    return [c.strip() for c in inner.split("|")]
+
+
+def _row(
+    cells: list[str],
+    lineno: int,
+    rel: str,
+    seeds_dir: Path,
+    manifest: Manifest,
+    sites: frozenset[str] | None,
+) -> Entry | None:
+    def bad(code: str, message: str) -> None:
+        manifest.problems.append(Problem(rel, lineno, code, message))
+
+    if len(cells) != len(COLUMNS):
+        bad(
+            "manifest-row",
+            f"row has {len(cells)} cells, expected {len(COLUMNS)} ({', '.join(COLUMNS)})",
+        )
+        return None
+    file, site, layout, fetched, sha, note = cells
+    error = _file_error(file, seeds_dir)
+    if error:
+        bad("manifest-path", error)
+        return None
+    if sites is not None and site not in sites:
+        bad("manifest-site", f"unknown site {site!r}; known sites: {', '.join(sorted(sites))}")
+        return None
+    if layout not in LAYOUT_CHOICES:
+        bad("manifest-layout", f"unknown layout {layout!r}; use one of {', '.join(LAYOUT_CHOICES)}")
+        return None
+    if fetched not in ("", "-") and not _DATE.match(fetched):
+        bad("manifest-date", f"fetched date {fetched!r} is not YYYY-MM-DD (or '-' when unknown)")
+        return None
+    if not _SHA256.match(sha.lower()):
+        bad("manifest-sha256", f"sha256 {sha!r} is not 64 hex digits; run `sha256sum {file}`")
+        return None
+    return Entry(
+        file, site, layout, fetched if _DATE.match(fetched) else None, sha.lower(), note, lineno
+    )
+
+
+def _file_error(name: str, seeds_dir: Path) -> str | None:
+    """Refuse names that could read outside the seeds folder: paths, '..', links that escape."""
+    if not _SAFE_NAME.match(name) or "/" in name or "\\" in name:
+        return (
+            f"file {name!r} must be a plain *.txt name inside the seeds folder "
+            "(no directories, '..' or absolute paths)"
+        )
+    target = seeds_dir / name
+    if target.is_symlink():
+        resolved = target.resolve()
+        if resolved.parent != seeds_dir.resolve():
+            return f"file {name!r} is a symlink that points outside the seeds folder ({resolved})"
+    return None

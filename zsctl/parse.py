@@ -1,0 +1,55 @@
+"""One dump from bytes to accounted records: decode, classify chrome, detect layout, parse."""
+
+from __future__ import annotations
+
+from zsctl.decode import decode_bytes
+from zsctl.errors import ZsctlError
+from zsctl.layouts import LAYOUTS, Lines, detect_layout
+from zsctl.model import LineKind, LineNote, ParseResult
+from zsctl.rules import ChromeRules, classify_chrome, default_rules
+
+UNKNOWN_LAYOUT = "unknown"
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines without terminators; a final newline does not make an extra empty line."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def parse_dump(
+    data: bytes, name: str, site: str, layout: str = "auto", rules: ChromeRules | None = None
+) -> ParseResult:
+    """Parse a dump's bytes; every line is accounted as record, chrome, blank or unparsed."""
+    decoded = decode_bytes(data, name)
+    text_lines = split_lines(decoded.text)
+    chrome = classify_chrome(text_lines, (rules or default_rules()).for_site(site))
+    lines = Lines(name, text_lines, chrome)
+    chosen = detect_layout(lines) if layout == "auto" else layout
+    if chosen is not None and chosen not in LAYOUTS:
+        raise ZsctlError(f"unknown layout {chosen!r}; known: {', '.join(LAYOUTS)}", path=name)
+    result = ParseResult(
+        dump=name,
+        layout=chosen or UNKNOWN_LAYOUT,
+        encoding=decoded.encoding,
+        encoding_fallback=decoded.fallback,
+        warnings=list(decoded.warnings),
+    )
+    claimed: set[int] = set()
+    if chosen is not None:
+        parsed = LAYOUTS[chosen].parse(lines)
+        result.records, claimed = parsed.records, parsed.claimed
+    result.lines = [_note(i, text_lines[i], chrome[i], i in claimed) for i in range(len(lines))]
+    return result
+
+
+def _note(i: int, text: str, rule: str | None, claimed: bool) -> LineNote:
+    if claimed:
+        return LineNote(i + 1, LineKind.RECORD)
+    if rule is not None:
+        return LineNote(i + 1, LineKind.CHROME, rule)
+    if not text.strip():
+        return LineNote(i + 1, LineKind.BLANK)
+    return LineNote(i + 1, LineKind.UNPARSED, text=text)
