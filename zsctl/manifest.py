@@ -38,6 +38,7 @@ class Manifest:
     path: Path
     entries: list[Entry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    named: set[str] = field(default_factory=set)  # every file a row names, valid row or not
 
     def raise_if_problems(self) -> None:
         """Raise ManifestError for the first problem; ingest refuses a broken manifest."""
@@ -145,6 +146,7 @@ def _row(
         )
         return None
     file, site, layout, fetched, sha, note = cells
+    manifest.named.add(file)
     error = _file_error(file, seeds_dir)
     if error:
         bad("manifest-path", error)

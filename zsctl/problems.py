@@ -13,6 +13,7 @@ class Problem:
     line: int | None
     code: str
     message: str
+    severity: str = "error"  # "error" fails `check`; "warning" is reported only
 
     def location(self) -> str:
         """`file:line` or just `file`."""

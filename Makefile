@@ -1,0 +1,45 @@
+# zsctl developer tasks. Every target sets up the virtual environment it needs.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint format check ingest bench fuzz clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+## demo: set up, check the seeds, build the corpus and show what is in it
+demo: $(STAMP)
+	$(BIN)/zsctl check --seeds seeds
+	$(BIN)/zsctl ingest --seeds seeds
+	$(BIN)/zsctl list --limit 10
+	$(BIN)/zsctl stats
+	$(BIN)/zsctl dupes
+
+## test: set up and run the test suite
+test: $(STAMP)
+	$(BIN)/pytest
+
+## lint: ruff (lint + format check) and mypy on the library
+lint: $(STAMP)
+	$(BIN)/ruff check zsctl tests bench
+	$(BIN)/ruff format --check zsctl tests bench
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format zsctl tests bench
+	$(BIN)/ruff check --fix zsctl tests bench
+
+## check: the CI gate on the seeds
+check: $(STAMP)
+	$(BIN)/zsctl check --seeds seeds
+
+ingest: $(STAMP)
+	$(BIN)/zsctl ingest --seeds seeds
+
+clean:
+	rm -rf corpus/*.db corpus/*.db-* .pytest_cache .mypy_cache .ruff_cache

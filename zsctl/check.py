@@ -1,0 +1,129 @@
+"""`check`: parse every manifest dump and list every problem, for people and for CI."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from zsctl.errors import ZsctlError
+from zsctl.manifest import MANIFEST_NAME, Entry, read_manifest
+from zsctl.model import LineKind, ParseResult
+from zsctl.parse import parse_dump
+from zsctl.problems import Problem
+from zsctl.rules import ChromeRules, default_rules
+
+_SNIPPET = 40
+
+
+@dataclass(slots=True)
+class DumpReport:
+    """What checking one listed dump found."""
+
+    entry: Entry
+    result: ParseResult | None
+    problems: list[Problem] = field(default_factory=list)
+
+    def summary(self) -> dict[str, object]:
+        """Plain counts for tables and JSON."""
+        r = self.result
+        return {
+            "file": self.entry.file,
+            "layout": r.layout if r else None,
+            "encoding": r.encoding if r else None,
+            "encoding_guessed": r.encoding_fallback if r else None,
+            "records": len(r.records) if r else 0,
+            "lines": len(r.lines) if r else 0,
+            "chrome": r.count(LineKind.CHROME) if r else 0,
+            "blank": r.count(LineKind.BLANK) if r else 0,
+            "unparsed": r.count(LineKind.UNPARSED) if r else 0,
+            "errors": sum(p.severity == "error" for p in self.problems),
+            "warnings": sum(p.severity == "warning" for p in self.problems),
+        }
+
+
+@dataclass(slots=True)
+class CheckReport:
+    """All dumps' reports plus manifest-level problems."""
+
+    seeds: Path
+    dumps: list[DumpReport] = field(default_factory=list)
+    manifest_problems: list[Problem] = field(default_factory=list)
+
+    def problems(self) -> list[Problem]:
+        """Every problem, manifest first, then dump by dump in line order."""
+        out = list(self.manifest_problems)
+        for d in self.dumps:
+            out.extend(d.problems)
+        return out
+
+    def ok(self) -> bool:
+        """True when no problem is an error."""
+        return not any(p.severity == "error" for p in self.problems())
+
+
+def check_seeds(seeds_dir: Path, rules: ChromeRules | None = None) -> CheckReport:
+    """Check the manifest and every dump it lists."""
+    rules = rules or default_rules()
+    manifest = read_manifest(seeds_dir, rules.site_ids())
+    report = CheckReport(seeds_dir, manifest_problems=list(manifest.problems))
+    index = str(manifest.path)
+    for entry in manifest.entries:
+        path = seeds_dir / entry.file
+        if not path.is_file():
+            report.manifest_problems.append(
+                Problem(index, entry.line, "missing-file",
+                        f"{entry.file} is listed but not in {seeds_dir}; add it or delete the row")
+            )
+            continue
+        report.dumps.append(check_dump(path, entry, rules))
+    for path in sorted(seeds_dir.glob("*.txt")):
+        if path.name not in manifest.named:
+            report.manifest_problems.append(
+                Problem(str(path), None, "unlisted-file",
+                        f"{path.name} is not listed in {MANIFEST_NAME}; add a row or remove the file")
+            )
+    return report
+
+
+def check_dump(path: Path, entry: Entry, rules: ChromeRules) -> DumpReport:
+    """Parse one dump and turn what parsing found into problems."""
+    name = str(path)
+    data = path.read_bytes()
+    report = DumpReport(entry, None)
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != entry.sha256:
+        report.problems.append(
+            Problem(name, None, "sha256-mismatch",
+                    f"sha256 is {digest} but {MANIFEST_NAME} line {entry.line} says {entry.sha256}; "
+                    "the dump changed: re-check it and update the row")
+        )
+    try:
+        result = parse_dump(data, entry.file, entry.site, entry.layout, rules)
+    except ZsctlError as exc:
+        report.problems.append(Problem(name, exc.line, "decode-error", exc.message))
+        return report
+    report.result = result
+    report.problems.extend(_parse_problems(name, result))
+    return report
+
+
+def _parse_problems(name: str, result: ParseResult) -> list[Problem]:
+    out = [Problem(name, None, "decode-warning", w, "warning") for w in result.warnings]
+    if result.layout == "unknown":
+        out.append(Problem(name, None, "layout-unknown",
+                           "no layout explains this dump; pin one in INDEX.md or add a parser"))
+    elif not result.records:
+        out.append(Problem(name, None, "no-records",
+                           "no article found (empty dump, or only site chrome)"))
+    for note in result.unparsed():
+        snippet = note.text.strip()[:_SNIPPET]
+        out.append(Problem(name, note.line, "unparsed-line",
+                           f"line not part of any article and no chrome rule matches it: {snippet!r}"))
+    for rec in result.records:
+        missing = [f for f, v in (("title", rec.title), ("date", rec.date), ("body", rec.paragraphs)) if not v]
+        if missing:
+            out.append(Problem(name, rec.provenance.first_line, "record-incomplete",
+                               f"article missing {', '.join(missing)} "
+                               f"(lines {rec.provenance.first_line}-{rec.provenance.last_line})"))
+    return out

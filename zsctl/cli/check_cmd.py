@@ -1,0 +1,109 @@
+"""`zsctl check`: the CI gate that refuses dumps which do not parse cleanly."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from zsctl.cli.options import DEFAULT_SEEDS, CheckFormat, SeedsOpt
+
+if TYPE_CHECKING:
+    from zsctl.check import CheckReport
+    from zsctl.problems import Problem
+
+_COLUMNS = ("file", "layout", "encoding", "records", "chrome", "blank", "unparsed", "errors")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to the app."""
+    from zsctl.cli.app import command
+
+    app.command("check")(command(check))
+
+
+def check(
+    seeds: SeedsOpt = DEFAULT_SEEDS,
+    fmt: Annotated[
+        CheckFormat, typer.Option("--format", "-f", help="table, json, or github annotations.")
+    ] = CheckFormat.table,
+) -> int:
+    """Parse every dump in INDEX.md and report problems; exit 1 if any."""
+    from zsctl.check import check_seeds
+
+    report = check_seeds(seeds)
+    if fmt is CheckFormat.json:
+        _json(report)
+    elif fmt is CheckFormat.github:
+        _github(report)
+    else:
+        _table(report)
+    return 0 if report.ok() else 1
+
+
+def _json(report: CheckReport) -> None:
+    from zsctl.cli.output import print_json
+
+    print_json(
+        {
+            "ok": report.ok(),
+            "seeds": str(report.seeds),
+            "dumps": [d.summary() for d in report.dumps],
+            "problems": [_problem_dict(p) for p in report.problems()],
+        }
+    )
+
+
+def _problem_dict(p: Problem) -> dict[str, object]:
+    return {"file": p.file, "line": p.line, "code": p.code, "severity": p.severity, "message": p.message}
+
+
+def _github(report: CheckReport) -> None:
+    from zsctl.cli.output import echo
+
+    for p in report.problems():
+        where = f"file={_gh_escape(p.file, True)}" + (f",line={p.line}" if p.line else "")
+        echo(f"::{p.severity} {where},title={p.code}::{_gh_escape(p.message, False)}")
+    n = len(report.problems())
+    echo(f"zsctl check: {len(report.dumps)} dumps, {n} problem(s)")
+
+
+def _gh_escape(text: str, prop: bool) -> str:
+    """Escape per GitHub's workflow-command rules so a message cannot end the annotation."""
+    from zsctl.cli.output import inert
+
+    out = inert(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return out.replace(":", "%3A").replace(",", "%2C") if prop else out
+
+
+def _table(report: CheckReport) -> None:
+    from zsctl.cli.output import echo, inert, is_tty
+
+    rows = [[str(d.summary()[c]) if d.summary()[c] is not None else "-" for c in _COLUMNS] for d in report.dumps]
+    if is_tty():
+        _rich_table(rows)
+    else:
+        echo("\t".join(_COLUMNS))
+        for row in rows:
+            echo("\t".join(row))
+    for p in report.problems():
+        echo(f"{p.location()}: {p.severity}: {p.code}: {inert(p.message)}")
+    verdict = "ok" if report.ok() else "FAILED"
+    from zsctl.cli.output import message
+
+    message(f"check {verdict}: {len(report.dumps)} dump(s), {len(report.problems())} problem(s)")
+
+
+def _rich_table(rows: list[list[str]]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from zsctl.cli.output import console, inert
+
+    table = Table(title="zsctl check")
+    for col in _COLUMNS:
+        table.add_column(col, justify="right" if col not in ("file", "layout", "encoding") else "left")
+    for row in rows:
+        style = "red" if row[-1] != "0" or row[-2] != "0" else None
+        table.add_row(*[Text(inert(c)) for c in row], style=style)
+    console().print(table)

@@ -1,0 +1,77 @@
+"""`zsctl dupes`: show which records merged into one article, why, and how similar."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from zsctl.cli.options import CorpusOpt, JsonOpt, corpus_path
+
+if TYPE_CHECKING:
+    from zsctl.clusters import ClusterView
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to the app."""
+    from zsctl.cli.app import command
+
+    app.command("dupes")(command(dupes))
+
+
+def dupes(
+    corpus: CorpusOpt = None,
+    min_size: Annotated[int, typer.Option("--min-size", min=2, help="Smallest cluster shown.")] = 2,
+    json: JsonOpt = False,
+) -> int:
+    """List duplicate clusters: members, the reason they merged, and their similarity."""
+    from zsctl.clusters import duplicate_clusters
+    from zsctl.store import connect_read
+
+    with connect_read(corpus_path(corpus)) as db:
+        clusters = duplicate_clusters(db, min_size)
+    if json:
+        from zsctl.cli.output import print_json
+
+        print_json([c.as_dict() for c in clusters])
+        return 0
+    _plain(clusters)
+    return 0
+
+
+def _plain(clusters: list[ClusterView]) -> None:
+    from zsctl.cli.output import echo, inert, is_tty, message
+
+    if is_tty():
+        _rich(clusters)
+    else:
+        echo("id\tkind\tscore\tdate\tsource\ttitle")
+        for c in clusters:
+            for m in c.members:
+                where = f"{m.dump}:{m.first_line}-{m.last_line}"
+                echo(f"{c.id}\t{m.kind}\t{m.score:.3f}\t{m.date or '-'}\t{where}\t{inert(m.title)}")
+    merged = sum(len(c.members) - 1 for c in clusters)
+    message(f"{len(clusters)} cluster(s), {merged} duplicate record(s) merged")
+
+
+def _rich(clusters: list[ClusterView]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from zsctl.cli.output import console, inert
+
+    table = Table(title="duplicate clusters")
+    for col in ("article", "kind", "score", "date", "source", "title"):
+        table.add_column(col, justify="right" if col == "score" else "left")
+    for c in clusters:
+        for i, m in enumerate(c.members):
+            table.add_row(
+                c.id if i == 0 else "",
+                m.kind,
+                f"{m.score:.3f}",
+                m.date or "-",
+                Text(f"{m.dump}:{m.first_line}-{m.last_line}"),
+                Text(inert(m.title)),
+                end_section=i == len(c.members) - 1,
+            )
+    console().print(table)

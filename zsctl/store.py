@@ -1,0 +1,176 @@
+"""The SQLite corpus: schema, opening safely (read-only or locked for writing), versioning."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from zsctl.errors import CorpusError
+
+SCHEMA_VERSION = 1
+APPLICATION_ID = 0x7A73_6374  # "zsct": marks the file as a zsctl corpus
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- One row per dump listed in INDEX.md when it was last ingested.
+CREATE TABLE dumps (
+    file TEXT PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    site TEXT NOT NULL,
+    layout TEXT NOT NULL,          -- as pinned in INDEX.md, or 'auto'
+    detected_layout TEXT NOT NULL,
+    encoding TEXT NOT NULL,
+    encoding_guessed INTEGER NOT NULL,
+    records INTEGER NOT NULL,
+    chrome INTEGER NOT NULL,
+    blank INTEGER NOT NULL,
+    unparsed INTEGER NOT NULL
+);
+-- Every parsed record: one appearance of a story in one dump.
+CREATE TABLE records (
+    key TEXT PRIMARY KEY,          -- '<dump>:<first_line>'
+    dump TEXT NOT NULL REFERENCES dumps(file) ON DELETE CASCADE,
+    first_line INTEGER NOT NULL,
+    last_line INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    tag TEXT,
+    date TEXT,                     -- as listed in that dump, ISO 8601
+    source TEXT,
+    layout TEXT NOT NULL,
+    body TEXT NOT NULL             -- paragraphs joined by '\n'
+);
+CREATE INDEX records_dump ON records(dump);
+-- One row per deduplicated story.
+CREATE TABLE articles (
+    n INTEGER PRIMARY KEY,         -- rowid shared with the full-text index
+    id TEXT NOT NULL UNIQUE,       -- 12 hex digits from the normalised text; prefixes accepted
+    title TEXT NOT NULL,
+    tag TEXT,
+    date TEXT,                     -- earliest date among its sources
+    district TEXT,                 -- primary district (canonical name), '天津市', or NULL
+    source TEXT,                   -- 来源 label when a page gave one
+    body TEXT NOT NULL,
+    paragraphs INTEGER NOT NULL,
+    length INTEGER NOT NULL,
+    n_sources INTEGER NOT NULL,
+    representative TEXT NOT NULL,  -- records.key whose body was kept
+    digest TEXT NOT NULL           -- hash of every stored field: unchanged rows are not rewritten
+);
+CREATE INDEX articles_date ON articles(date, id);
+CREATE INDEX articles_district ON articles(district, date);
+CREATE TABLE article_sources (
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    record_key TEXT NOT NULL,
+    kind TEXT NOT NULL,            -- 'kept' | 'exact' | 'near' | 'contained'
+    score REAL NOT NULL,           -- similarity to the kept record (1.0 for itself)
+    PRIMARY KEY (article_id, record_key)
+);
+CREATE INDEX article_sources_record ON article_sources(record_key);
+CREATE TABLE article_districts (
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    district TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (article_id, district)
+);
+CREATE INDEX article_districts_district ON article_districts(district);
+-- The verified similarities that joined a cluster, for `zsctl dupes`.
+CREATE TABLE article_edges (
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    a TEXT NOT NULL,
+    b TEXT NOT NULL,
+    kind TEXT NOT NULL,            -- 'exact' | 'near' | 'contained'
+    score REAL NOT NULL
+);
+CREATE INDEX article_edges_article ON article_edges(article_id);
+-- Trigram index with detail=none: LIKE/GLOB for terms of 3+ characters use it at a fraction
+-- of the size of a full-detail index.
+CREATE VIRTUAL TABLE article_fts USING fts5(
+    title, body, content='articles', content_rowid='n', tokenize='trigram', detail='none'
+);
+"""
+
+
+def connect_read(path: Path) -> sqlite3.Connection:
+    """Open an existing corpus read-only; a missing or foreign file is a clear error."""
+    if not path.is_file():
+        raise CorpusError(
+            f"no corpus at {path}; build it with `zsctl ingest` (or set --corpus / ZSCTL_CORPUS)",
+            path=str(path),
+        )
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        db.execute("PRAGMA query_only = ON")
+        _check_version(db, path)
+    except sqlite3.DatabaseError as exc:
+        raise CorpusError(_rebuild_hint(path, str(exc)), path=str(path)) from None
+    return db
+
+
+def connect_write(path: Path) -> sqlite3.Connection:
+    """Open (creating if needed) the corpus for an ingest; WAL lets readers keep reading."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    new = not path.exists() or path.stat().st_size == 0
+    try:
+        db = sqlite3.connect(path, isolation_level=None)
+        db.execute("PRAGMA busy_timeout = 10000")
+        if new:
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            db.executescript("BEGIN;" + SCHEMA + "COMMIT;")
+        _check_version(db, path, creating=new)
+    except sqlite3.DatabaseError as exc:
+        raise CorpusError(_rebuild_hint(path, str(exc)), path=str(path)) from None
+    db.execute("PRAGMA foreign_keys = ON")
+    return db
+
+
+def _check_version(db: sqlite3.Connection, path: Path, creating: bool = False) -> None:
+    app_id = db.execute("PRAGMA application_id").fetchone()[0]
+    if app_id != APPLICATION_ID:
+        raise CorpusError(_rebuild_hint(path, "not a zsctl corpus"), path=str(path))
+    if creating:
+        db.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        )
+        return
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    version = int(row[0]) if row else 0
+    if version != SCHEMA_VERSION:
+        raise CorpusError(
+            _rebuild_hint(path, f"corpus schema version {version}, this zsctl needs {SCHEMA_VERSION}"),
+            path=str(path),
+        )
+
+
+def _rebuild_hint(path: Path, why: str) -> str:
+    return (
+        f"cannot use corpus ({why}); it is built from the seeds, so move it aside and rebuild: "
+        f"`mv {path} {path}.old && zsctl ingest`"
+    )
+
+
+@contextmanager
+def write_lock(path: Path, wait: bool) -> Iterator[None]:
+    """Hold the corpus's ingest lock; a second ingest waits or fails with a clear message."""
+    lock_path = path.with_name(path.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            raise CorpusError(
+                f"another ingest (pid {holder}) is writing this corpus; "
+                "wait for it or rerun with --wait",
+                path=str(path),
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
