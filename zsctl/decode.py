@@ -99,6 +99,8 @@ def _detect(
             continue
         note = f"encoding guessed as {enc} (chardet: {detected or 'no guess'}, {confidence:.2f})"
         return text, enc, True, confidence, (note,)
+    if nul >= 0:
+        raise DecodeError(f"binary data: NUL byte at offset {nul}; not a text dump", path=name)
     raise DecodeError(
         f"not valid UTF-8 (byte {utf8_error.start}: {utf8_error.reason}) and no fallback "
         f"encoding ({', '.join(candidates)}) gives text; re-save the dump as UTF-8",
@@ -106,13 +108,15 @@ def _detect(
     )
 
 
+_COMMON = re.compile("[\t\n\r -~\u00a0-\u00ff\u2000-\u206f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
 def _looks_like_text(text: str) -> bool:
-    """Reject decodings of random bytes: they are full of controls and private-use characters."""
+    """Reject decodings of random bytes: real dumps are almost all CJK, ASCII and punctuation."""
     sample = text[:20000]
     if not sample:
         return True
-    odd = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r" or "\ue000" <= ch <= "\uf8ff")
-    return odd / len(sample) < 0.05
+    return len(_COMMON.findall(sample)) / len(sample) > 0.9
 
 
 def _mostly_utf8(
