@@ -41,7 +41,7 @@ CREATE TABLE records (
     date TEXT,                     -- as listed in that dump, ISO 8601
     source TEXT,
     layout TEXT NOT NULL,
-    body TEXT NOT NULL             -- paragraphs joined by '\n'
+    body TEXT NOT NULL             -- paragraphs joined by newlines
 );
 CREATE INDEX records_dump ON records(dump);
 -- One row per deduplicated story.

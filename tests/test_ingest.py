@@ -1,0 +1,220 @@
+"""Ingest: clusters with provenance, order independence, incrementality, and never losing a corpus."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEEDS
+from zsctl.errors import CorpusError, ManifestError
+from zsctl.ingest import ingest
+from zsctl.store import connect_read, write_lock
+
+HEADER = "| file | site | layout | fetched | sha256 | note |\n|---|---|---|---|---|---|\n"
+BODY_A = (
+    "西青开发区持续优化营商环境,以高水平招商引资推动创新要素加速集聚。新一批市级示范生产力促进中心的认定,"
+    "进一步强化了区域科技创新服务支撑能力,为科技型中小企业成长注入了新动能。 一、区域创新体系升级 "
+    "天津市构建“基础研究+技术攻关+成果转化”全链条创新生态,生产力促进中心作为关键枢纽,承担着衔接科研机构与"
+    "市场主体的核心功能。近年出台的《科技服务业高质量发展行动计划》明确提出要建设专业高效的科技成果转化平台。"
+)
+BODY_B = (
+    "武清区以京津冀协同发展战略为引领,聚焦高起点规划、高目标招商、高标准建设、高效能服务,推动项目集聚。"
+    "全区新签约项目一百二十个,协议投资额超过三百亿元,其中高端制造项目占比过半,科技创新平台加速落地。"
+    "武清开发区围绕智能制造、生物医药、新一代信息技术等主导产业,精准绘制产业链图谱,开展点对点招商。"
+)
+
+
+def _dash(items: list[tuple[str, str, str]]) -> bytes:
+    blocks = "".join(f"-\n{title}\n{body}\n{date}\n" for title, body, date in items)
+    return (blocks + "有想补充的信息?点我投稿\n\n- 联系我们\n- 企业入驻\n").encode()
+
+
+def _article(title: str, paragraphs: list[str], date: str) -> bytes:
+    body = "\n\n".join(f"    {p}" for p in paragraphs)
+    page = (
+        "天津市滨海新区人民政府政务服务办公室\n\n当前位置: 首页>新闻中心\n\n"
+        f"{title}\n发布日期: {date} 09:30      来源: 区政务服务办\n字号:\n\n{body}\n\n    重点链接\n"
+    )
+    return page.encode()
+
+
+def _write_seeds(root: Path, dumps: dict[str, tuple[bytes, str]], order: list[str] | None = None) -> Path:
+    seeds = root / "seeds"
+    seeds.mkdir(parents=True, exist_ok=True)
+    for old in seeds.glob("*.txt"):
+        old.unlink()
+    rows = ""
+    for name in order or sorted(dumps):
+        data, site = dumps[name]
+        (seeds / name).write_bytes(data)
+        rows += f"| {name} | {site} | auto | - | {hashlib.sha256(data).hexdigest()} | t |\n"
+    (seeds / "INDEX.md").write_text(HEADER + rows, encoding="utf-8")
+    return seeds
+
+
+def _clusters(corpus: Path) -> dict[str, list[str]]:
+    with connect_read(corpus) as db:
+        rows = db.execute("SELECT article_id, record_key FROM article_sources ORDER BY 1, 2")
+        out: dict[str, list[str]] = {}
+        for aid, key in rows:
+            out.setdefault(aid, []).append(key)
+    return out
+
+
+def _articles(corpus: Path) -> list[tuple[object, ...]]:
+    with connect_read(corpus) as db:
+        return db.execute("SELECT id, title, tag, date, body, n_sources FROM articles ORDER BY id").fetchall()
+
+
+def _variants() -> dict[str, tuple[bytes, str]]:
+    half = BODY_A.replace(",", ",").replace("。", ".").replace("“", '"').replace("”", '"').replace(" ", "")
+    return {
+        "001_a.txt": (_dash([("【天津招商】西青创新引擎再添助力", BODY_A, "2025-09-03"),
+                             ("武清聚力四高深融京津冀", BODY_B, "2025-07-02")]), "chanyeyuanqu"),
+        # exact repeat listed later, and a half-width/no-space copy with the tag dropped
+        "002_b.txt": (_dash([("西青创新引擎再添助力", BODY_A, "2025-09-10"),
+                             ("西青创新引擎再添助力", half, "2025-09-12")]), "chanyeyuanqu"),
+        # a truncated listing summary of B
+        "003_c.txt": (_dash([("武清聚力四高深融京津冀", BODY_B[:80] + "...", "2025-06-30")]), "chanyeyuanqu"),
+        # the same story as A on an article page, paragraphs on separate lines
+        "004_d.txt": (_article("西青创新引擎再添助力", BODY_A.split(" "), "2025-09-01"), "binhai-zwfw"),
+    }
+
+
+def test_known_clusters_merge_with_all_sources(tmp_path: Path) -> None:
+    seeds = _write_seeds(tmp_path, _variants())
+    corpus = tmp_path / "c.db"
+    stats = ingest(seeds, corpus)
+    assert (stats.records, stats.articles, stats.failed) == (6, 2, [])
+    clusters = sorted(_clusters(corpus).values())
+    assert clusters == [
+        ["001_a.txt:1", "002_b.txt:1", "002_b.txt:5", "004_d.txt:5"],
+        ["001_a.txt:5", "003_c.txt:1"],
+    ]
+    with connect_read(corpus) as db:
+        a = db.execute("SELECT date, tag, source FROM articles WHERE n_sources = 4").fetchone()
+        b = db.execute("SELECT body, date FROM articles WHERE n_sources = 2").fetchone()
+        kinds = dict(db.execute("SELECT record_key, kind FROM article_sources").fetchall())
+    assert a == ("2025-09-01T09:30", "天津招商", "区政务服务办")  # earliest date; tag kept
+    assert b == (BODY_B, "2025-06-30")  # fullest body, earliest date
+    assert kinds["003_c.txt:1"] == "contained"
+
+
+def test_different_wuqing_articles_stay_apart(tmp_path: Path) -> None:
+    lines = (SEEDS / "003_c4e75968d8e1035a.txt").read_text(encoding="utf-8").splitlines()
+    items = [(lines[33], lines[34], lines[35]), (lines[37], lines[38], lines[39])]
+    seeds = _write_seeds(tmp_path, {"001_w.txt": (_dash(items), "chanyeyuanqu")})
+    stats = ingest(seeds, tmp_path / "c.db")
+    assert (stats.records, stats.articles) == (2, 2)
+
+
+def test_order_and_repetition_give_identical_corpus(tmp_path: Path) -> None:
+    dumps = _variants()
+    first = tmp_path / "one"
+    ingest(_write_seeds(first, dumps), first / "c.db")
+    second = tmp_path / "two"
+    seeds2 = _write_seeds(second, dumps, order=sorted(dumps, reverse=True))
+    ingest(seeds2, second / "c.db")
+    ingest(seeds2, second / "c.db")  # twice: nothing changes
+    assert _articles(first / "c.db") == _articles(second / "c.db")
+    assert _clusters(first / "c.db") == _clusters(second / "c.db")
+
+
+def test_incremental_reparses_only_changed_and_drops_removed(tmp_path: Path) -> None:
+    dumps = _variants()
+    seeds = _write_seeds(tmp_path, dumps)
+    corpus = tmp_path / "c.db"
+    ingest(seeds, corpus)
+    again = ingest(seeds, corpus)
+    assert (again.parsed, again.reused, again.written, again.deleted) == (0, 4, 0, 0)
+    del dumps["003_c.txt"], dumps["001_a.txt"]
+    seeds = _write_seeds(tmp_path, dumps)
+    after = ingest(seeds, corpus)
+    assert after.removed == 2
+    titles = [row[1] for row in _articles(corpus)]
+    assert titles == ["西青创新引擎再添助力"]  # B was seen only in removed dumps
+
+
+def test_failed_dump_is_skipped_and_keeps_others(tmp_path: Path) -> None:
+    dumps = _variants()
+    seeds = _write_seeds(tmp_path, dumps)
+    corpus = tmp_path / "c.db"
+    ingest(seeds, corpus)
+    before = _articles(corpus)
+    dumps["003_c.txt"] = (b"\x00\x01binary" * 20, "chanyeyuanqu")
+    dumps["005_e.txt"] = (b"", "chanyeyuanqu")
+    stats = ingest(_write_seeds(tmp_path, dumps), corpus)
+    assert sorted(f for f, _ in stats.failed) == ["003_c.txt", "005_e.txt"]
+    assert _articles(corpus) == before
+
+
+def test_broken_manifest_changes_nothing(tmp_path: Path) -> None:
+    seeds = _write_seeds(tmp_path, _variants())
+    corpus = tmp_path / "c.db"
+    ingest(seeds, corpus)
+    before = _articles(corpus)
+    with (seeds / "INDEX.md").open("a", encoding="utf-8") as f:
+        f.write("| ../etc.txt | chanyeyuanqu | auto | - | x | bad |\n")
+    with pytest.raises(ManifestError):
+        ingest(seeds, corpus)
+    assert _articles(corpus) == before
+
+
+def test_second_ingest_fails_clearly_while_first_holds_lock(tmp_path: Path) -> None:
+    seeds = _write_seeds(tmp_path, _variants())
+    corpus = tmp_path / "c.db"
+    with write_lock(corpus, wait=False), pytest.raises(CorpusError) as info:
+        ingest(seeds, corpus)
+    assert f"pid {os.getpid()}" in str(info.value)
+
+
+def test_foreign_file_is_refused_with_rebuild_hint(tmp_path: Path) -> None:
+    corpus = tmp_path / "c.db"
+    sqlite3.connect(corpus).execute("CREATE TABLE x (y)").connection.commit()
+    with pytest.raises(CorpusError) as info:
+        connect_read(corpus)
+    assert "zsctl ingest" in str(info.value)
+
+
+KILLER = """
+import sys, time
+from pathlib import Path
+import zsctl.ingest as ing
+real = ing._write_articles
+def slow(db, articles):
+    out = real(db, articles)
+    Path(sys.argv[3]).write_text("written")
+    time.sleep(60)  # killed here: articles written, transaction not committed
+    return out
+ing._write_articles = slow
+ing.ingest(Path(sys.argv[1]), Path(sys.argv[2]))
+"""
+
+
+@pytest.mark.slow
+def test_sigkill_mid_ingest_leaves_old_corpus(tmp_path: Path) -> None:
+    dumps = _variants()
+    seeds = _write_seeds(tmp_path, {k: dumps[k] for k in ("001_a.txt", "002_b.txt")})
+    corpus = tmp_path / "c.db"
+    ingest(seeds, corpus)
+    before = _articles(corpus)
+    _write_seeds(tmp_path, dumps)
+    flag = tmp_path / "flag"
+    proc = subprocess.Popen([sys.executable, "-c", KILLER, str(seeds), str(corpus), str(flag)])
+    deadline = time.monotonic() + 60
+    while not flag.exists():
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert _articles(corpus) == before  # readable, and the old content
+    stats = ingest(seeds, corpus)  # the next ingest succeeds
+    assert stats.articles == 2 and _articles(corpus) != before
