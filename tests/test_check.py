@@ -17,8 +17,14 @@ from zsctl.errors import ManifestError
 HEADER = "| file | site | layout | fetched | sha256 | note |\n|---|---|---|---|---|---|\n"
 
 
-def _row(name: str, data: bytes, site: str = "chanyeyuanqu", layout: str = "auto",
-         sha: str | None = None, fetched: str = "-") -> str:
+def _row(
+    name: str,
+    data: bytes,
+    site: str = "chanyeyuanqu",
+    layout: str = "auto",
+    sha: str | None = None,
+    fetched: str = "-",
+) -> str:
     digest = sha or hashlib.sha256(data).hexdigest()
     return f"| {name} | {site} | {layout} | {fetched} | {digest} | test |\n"
 

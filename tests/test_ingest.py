@@ -1,4 +1,4 @@
-"""Ingest: clusters with provenance, order independence, incrementality, and never losing a corpus."""
+"""Ingest: clusters with provenance, order independence, incrementality, nothing lost."""
 
 from __future__ import annotations
 
@@ -41,12 +41,15 @@ def _article(title: str, paragraphs: list[str], date: str) -> bytes:
     body = "\n\n".join(f"    {p}" for p in paragraphs)
     page = (
         "天津市滨海新区人民政府政务服务办公室\n\n当前位置: 首页>新闻中心\n\n"
-        f"{title}\n发布日期: {date} 09:30      来源: 区政务服务办\n字号:\n\n{body}\n\n    重点链接\n"
+        f"{title}\n发布日期: {date} 09:30      来源: 区政务服务办\n字号:\n\n"
+        f"{body}\n\n    重点链接\n"
     )
     return page.encode()
 
 
-def _write_seeds(root: Path, dumps: dict[str, tuple[bytes, str]], order: list[str] | None = None) -> Path:
+def _write_seeds(
+    root: Path, dumps: dict[str, tuple[bytes, str]], order: list[str] | None = None
+) -> Path:
     seeds = root / "seeds"
     seeds.mkdir(parents=True, exist_ok=True)
     for old in seeds.glob("*.txt"):
@@ -71,21 +74,49 @@ def _clusters(corpus: Path) -> dict[str, list[str]]:
 
 def _articles(corpus: Path) -> list[tuple[object, ...]]:
     with connect_read(corpus) as db:
-        return db.execute("SELECT id, title, tag, date, body, n_sources FROM articles ORDER BY id").fetchall()
+        return db.execute(
+            "SELECT id, title, tag, date, body, n_sources FROM articles ORDER BY id"
+        ).fetchall()
 
 
 def _variants() -> dict[str, tuple[bytes, str]]:
-    half = BODY_A.replace(",", ",").replace("。", ".").replace("“", '"').replace("”", '"').replace(" ", "")
+    half = (
+        BODY_A.replace(",", ",")
+        .replace("。", ".")
+        .replace("“", '"')
+        .replace("”", '"')
+        .replace(" ", "")
+    )
     return {
-        "001_a.txt": (_dash([("【天津招商】西青创新引擎再添助力", BODY_A, "2025-09-03"),
-                             ("武清聚力四高深融京津冀", BODY_B, "2025-07-02")]), "chanyeyuanqu"),
+        "001_a.txt": (
+            _dash(
+                [
+                    ("【天津招商】西青创新引擎再添助力", BODY_A, "2025-09-03"),
+                    ("武清聚力四高深融京津冀", BODY_B, "2025-07-02"),
+                ]
+            ),
+            "chanyeyuanqu",
+        ),
         # exact repeat listed later, and a half-width/no-space copy with the tag dropped
-        "002_b.txt": (_dash([("西青创新引擎再添助力", BODY_A, "2025-09-10"),
-                             ("西青创新引擎再添助力", half, "2025-09-12")]), "chanyeyuanqu"),
+        "002_b.txt": (
+            _dash(
+                [
+                    ("西青创新引擎再添助力", BODY_A, "2025-09-10"),
+                    ("西青创新引擎再添助力", half, "2025-09-12"),
+                ]
+            ),
+            "chanyeyuanqu",
+        ),
         # a truncated listing summary of B
-        "003_c.txt": (_dash([("武清聚力四高深融京津冀", BODY_B[:80] + "...", "2025-06-30")]), "chanyeyuanqu"),
+        "003_c.txt": (
+            _dash([("武清聚力四高深融京津冀", BODY_B[:80] + "...", "2025-06-30")]),
+            "chanyeyuanqu",
+        ),
         # the same story as A on an article page, paragraphs on separate lines
-        "004_d.txt": (_article("西青创新引擎再添助力", BODY_A.split(" "), "2025-09-01"), "binhai-zwfw"),
+        "004_d.txt": (
+            _article("西青创新引擎再添助力", BODY_A.split(" "), "2025-09-01"),
+            "binhai-zwfw",
+        ),
     }
 
 
@@ -126,6 +157,33 @@ def test_order_and_repetition_give_identical_corpus(tmp_path: Path) -> None:
     ingest(seeds2, second / "c.db")  # twice: nothing changes
     assert _articles(first / "c.db") == _articles(second / "c.db")
     assert _clusters(first / "c.db") == _clusters(second / "c.db")
+
+
+def test_worker_processes_give_the_same_corpus(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dumps = _variants()
+    serial = tmp_path / "serial"
+    ingest(_write_seeds(serial, dumps), serial / "c.db")
+    monkeypatch.setattr("zsctl.ingest.PARALLEL_THRESHOLD", 1)
+    parallel = tmp_path / "parallel"
+    ingest(_write_seeds(parallel, dumps), parallel / "c.db")
+    assert _articles(serial / "c.db") == _articles(parallel / "c.db")
+
+
+def test_kept_bodies_are_stored_once(tmp_path: Path) -> None:
+    corpus = tmp_path / "c.db"
+    ingest(_write_seeds(tmp_path, _variants()), corpus)
+    with connect_read(corpus) as db:
+        kept_with_body = db.execute(
+            "SELECT count(*) FROM records r JOIN articles a ON a.representative = r.key"
+            " WHERE r.body IS NOT NULL"
+        ).fetchone()[0]
+        others_without = db.execute(
+            "SELECT count(*) FROM records r WHERE r.body IS NULL"
+            " AND r.key NOT IN (SELECT representative FROM articles)"
+        ).fetchone()[0]
+    assert (kept_with_body, others_without) == (0, 0)
 
 
 def test_incremental_reparses_only_changed_and_drops_removed(tmp_path: Path) -> None:

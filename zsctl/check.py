@@ -72,16 +72,24 @@ def check_seeds(seeds_dir: Path, rules: ChromeRules | None = None) -> CheckRepor
         path = seeds_dir / entry.file
         if not path.is_file():
             report.manifest_problems.append(
-                Problem(index, entry.line, "missing-file",
-                        f"{entry.file} is listed but not in {seeds_dir}; add it or delete the row")
+                Problem(
+                    index,
+                    entry.line,
+                    "missing-file",
+                    f"{entry.file} is listed but not in {seeds_dir}; add it or delete the row",
+                )
             )
             continue
         report.dumps.append(check_dump(path, entry, rules))
     for path in sorted(seeds_dir.glob("*.txt")):
         if path.name not in manifest.named:
             report.manifest_problems.append(
-                Problem(str(path), None, "unlisted-file",
-                        f"{path.name} is not listed in {MANIFEST_NAME}; add a row or remove the file")
+                Problem(
+                    str(path),
+                    None,
+                    "unlisted-file",
+                    f"{path.name} is not listed in {MANIFEST_NAME}; add a row or remove the file",
+                )
             )
     return report
 
@@ -94,9 +102,13 @@ def check_dump(path: Path, entry: Entry, rules: ChromeRules) -> DumpReport:
     digest = hashlib.sha256(data).hexdigest()
     if digest != entry.sha256:
         report.problems.append(
-            Problem(name, None, "sha256-mismatch",
-                    f"sha256 is {digest} but {MANIFEST_NAME} line {entry.line} says {entry.sha256}; "
-                    "the dump changed: re-check it and update the row")
+            Problem(
+                name,
+                None,
+                "sha256-mismatch",
+                f"sha256 is {digest} but {MANIFEST_NAME} line {entry.line} says {entry.sha256}; "
+                "the dump changed: re-check it and update the row",
+            )
         )
     try:
         result = parse_dump(data, entry.file, entry.site, entry.layout, rules)
@@ -111,19 +123,42 @@ def check_dump(path: Path, entry: Entry, rules: ChromeRules) -> DumpReport:
 def _parse_problems(name: str, result: ParseResult) -> list[Problem]:
     out = [Problem(name, None, "decode-warning", w, "warning") for w in result.warnings]
     if result.layout == "unknown":
-        out.append(Problem(name, None, "layout-unknown",
-                           "no layout explains this dump; pin one in INDEX.md or add a parser"))
+        out.append(
+            Problem(
+                name,
+                None,
+                "layout-unknown",
+                "no layout explains this dump; pin one in INDEX.md or add a parser",
+            )
+        )
     elif not result.records:
-        out.append(Problem(name, None, "no-records",
-                           "no article found (empty dump, or only site chrome)"))
+        out.append(
+            Problem(name, None, "no-records", "no article found (empty dump, or only site chrome)")
+        )
     for note in result.unparsed():
         snippet = note.text.strip()[:_SNIPPET]
-        out.append(Problem(name, note.line, "unparsed-line",
-                           f"line not part of any article and no chrome rule matches it: {snippet!r}"))
+        out.append(
+            Problem(
+                name,
+                note.line,
+                "unparsed-line",
+                f"line not part of any article and no chrome rule matches it: {snippet!r}",
+            )
+        )
     for rec in result.records:
-        missing = [f for f, v in (("title", rec.title), ("date", rec.date), ("body", rec.paragraphs)) if not v]
+        missing = [
+            f
+            for f, v in (("title", rec.title), ("date", rec.date), ("body", rec.paragraphs))
+            if not v
+        ]
         if missing:
-            out.append(Problem(name, rec.provenance.first_line, "record-incomplete",
-                               f"article missing {', '.join(missing)} "
-                               f"(lines {rec.provenance.first_line}-{rec.provenance.last_line})"))
+            out.append(
+                Problem(
+                    name,
+                    rec.provenance.first_line,
+                    "record-incomplete",
+                    f"article missing {', '.join(missing)} "
+                    f"(lines {rec.provenance.first_line}-{rec.provenance.last_line})",
+                )
+            )
     return out

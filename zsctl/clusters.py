@@ -37,9 +37,17 @@ class ClusterView:
             "title": self.title,
             "size": len(self.members),
             "members": [
-                {"key": m.key, "dump": m.dump, "first_line": m.first_line,
-                 "last_line": m.last_line, "title": m.title, "tag": m.tag, "date": m.date,
-                 "kind": m.kind, "score": m.score}
+                {
+                    "key": m.key,
+                    "dump": m.dump,
+                    "first_line": m.first_line,
+                    "last_line": m.last_line,
+                    "title": m.title,
+                    "tag": m.tag,
+                    "date": m.date,
+                    "kind": m.kind,
+                    "score": m.score,
+                }
                 for m in self.members
             ],
             "edges": [{"a": a, "b": b, "kind": k, "score": s} for a, b, k, s in self.edges],

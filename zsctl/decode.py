@@ -1,4 +1,4 @@
-"""Bytes to clean text: BOM sniffing, strict UTF-8, then chardet; normalise newlines and controls."""
+"""Bytes to clean text: BOM, strict UTF-8, then chardet; normalise newlines and controls."""
 
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ def _looks_like_text(text: str) -> bool:
 def _mostly_utf8(
     data: bytes, exc: UnicodeDecodeError
 ) -> tuple[str, str, bool, float | None, tuple[str, ...]] | None:
-    """Valid UTF-8 but for a few damaged bytes: keep it, mark the damage with U+FFFD and say where."""
+    """Valid UTF-8 but for a few damaged bytes: keep it, mark them with U+FFFD, say where."""
     if b"\x00" in data:
         return None
     text = data.decode("utf-8", errors="replace")

@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zsctl.errors import CorpusError, ZsctlError
 from zsctl.manifest import Entry, read_manifest
-from zsctl.model import LineKind, ParseResult, Provenance, Record
+from zsctl.model import LineKind, Provenance, Record
 from zsctl.parse import parse_dump
-from zsctl.rules import ChromeRules, default_rules
+from zsctl.rules import default_rules
 from zsctl.store import connect_write, write_lock
 
 if TYPE_CHECKING:
     from zsctl.dedup import Cluster
 
 ID_LENGTH = 12
+MAX_WORKERS = 2  # the target machine has 2 cores; more processes only add memory
+PARALLEL_THRESHOLD = 16  # below this many dumps, worker start-up costs more than it saves
+Districts = dict[str, tuple[str | None, dict[str, int]]]  # record key -> (primary, mentions)
 Progress = Callable[[str, int, int], None]  # (dump file, bytes, records) after each dump
 
 
@@ -62,8 +66,18 @@ class Article:
     def digest(self) -> str:
         """Hash of every stored field, so unchanged articles are not rewritten."""
         blob = json.dumps(
-            [self.title, self.tag, self.date, self.district, self.source, self.paragraphs,
-             self.representative, self.sources, sorted(self.mentions.items()), self.edges],
+            [
+                self.title,
+                self.tag,
+                self.date,
+                self.district,
+                self.source,
+                self.paragraphs,
+                self.representative,
+                self.sources,
+                sorted(self.mentions.items()),
+                self.edges,
+            ],
             ensure_ascii=False,
         )
         return hashlib.sha1(blob.encode()).hexdigest()
@@ -81,18 +95,16 @@ def ingest(
     threshold: float = 0.8,
     wait: bool = False,
     progress: Progress | None = None,
-    rules: ChromeRules | None = None,
 ) -> IngestStats:
     """Bring the corpus in line with INDEX.md; all or nothing, never a half-written corpus."""
     started = time.monotonic()
-    rules = rules or default_rules()
-    manifest = read_manifest(seeds, rules.site_ids())
+    manifest = read_manifest(seeds, default_rules().site_ids())
     manifest.raise_if_problems()
     stats = IngestStats(dumps=len(manifest.entries))
     with write_lock(corpus, wait):
         db = connect_write(corpus)
         try:
-            _ingest_locked(db, seeds, manifest.entries, rules, threshold, stats, progress)
+            _ingest_locked(db, seeds, manifest.entries, threshold, stats, progress)
         except sqlite3.OperationalError as exc:
             raise CorpusError(
                 f"writing the corpus failed ({exc}); nothing was changed. Free disk space "
@@ -105,94 +117,208 @@ def ingest(
     return stats
 
 
+@dataclass(slots=True)
+class DumpOutcome:
+    """What reading one listed dump gave: unchanged, parsed records, or why it failed."""
+
+    file: str
+    size: int = 0
+    digest: str = ""
+    unchanged: bool = False
+    error: str | None = None
+    summary: tuple[str, str, int, int, int, int, int] | None = None  # layout..unparsed
+    records: list[Record] = field(default_factory=list)
+    districts: list[tuple[str | None, dict[str, int]]] = field(default_factory=list)
+
+
+def read_dump(seeds: Path, entry: Entry, known: tuple[str, str, str] | None) -> DumpOutcome:
+    """Hash a dump and, unless it is unchanged, parse it and place each record's districts."""
+    from zsctl.districts import assign
+
+    out = DumpOutcome(entry.file)
+    path = seeds / entry.file
+    if not path.is_file():
+        out.error = "listed in INDEX.md but missing; kept what was stored"
+        return out
+    data = path.read_bytes()
+    out.size, out.digest = len(data), hashlib.sha256(data).hexdigest()
+    if known == (out.digest, entry.site, entry.layout):
+        out.unchanged = True
+        return out
+    try:
+        result = parse_dump(data, entry.file, entry.site, entry.layout)
+    except ZsctlError as exc:
+        out.error = f"{exc.message}; skipped, kept what was stored"
+        return out
+    if not result.records:
+        out.error = "no article found (empty or only chrome); skipped, kept what was stored"
+        return out
+    out.summary = (
+        result.layout,
+        result.encoding,
+        int(result.encoding_fallback),
+        len(result.records),
+        result.count(LineKind.CHROME),
+        result.count(LineKind.BLANK),
+        result.count(LineKind.UNPARSED),
+    )
+    out.records = result.records
+    for r in result.records:
+        where = assign(r.tag, r.title, r.paragraphs)
+        out.districts.append((where.primary, dict(where.mentions)))
+    return out
+
+
+def _read_all(
+    seeds: Path,
+    entries: list[Entry],
+    known: dict[str, tuple[str, str, str]],
+) -> Iterator[DumpOutcome]:
+    """Read dumps in order; on several cores, in worker processes (parsing is CPU-bound)."""
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    args = [(seeds, e, known.get(e.file)) for e in entries]
+    if workers < 2 or len(entries) < PARALLEL_THRESHOLD:
+        yield from (read_dump(*a) for a in args)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers) as pool:
+        yield from pool.map(read_dump, *zip(*args, strict=True), chunksize=8)
+
+
 def _ingest_locked(
-    db: sqlite3.Connection, seeds: Path, entries: list[Entry], rules: ChromeRules,
-    threshold: float, stats: IngestStats, progress: Progress | None,
+    db: sqlite3.Connection,
+    seeds: Path,
+    entries: list[Entry],
+    threshold: float,
+    stats: IngestStats,
+    progress: Progress | None,
 ) -> None:
-    known = {row[0]: row[1:] for row in db.execute("SELECT file, sha256, site, layout FROM dumps")}
-    changed: dict[str, tuple[Entry, str, ParseResult]] = {}
-    for entry in entries:
-        data = (seeds / entry.file).read_bytes() if (seeds / entry.file).is_file() else None
-        if data is None:
-            stats.failed.append((entry.file, "listed in INDEX.md but missing; kept what was stored"))
-            continue
-        stats.bytes += len(data)
-        digest = hashlib.sha256(data).hexdigest()
-        if known.get(entry.file) == (digest, entry.site, entry.layout):
+    known = {
+        row[0]: (row[1], row[2], row[3])
+        for row in db.execute("SELECT file, sha256, site, layout FROM dumps")
+    }
+    changed: list[tuple[Entry, DumpOutcome]] = []
+    by_file = {e.file: e for e in entries}
+    for outcome in _read_all(seeds, entries, known):
+        stats.bytes += outcome.size
+        if outcome.error:
+            stats.failed.append((outcome.file, outcome.error))
+        elif outcome.unchanged:
             stats.reused += 1
-            continue
-        result = _parse_or_report(data, entry, rules, stats)
-        if result is not None:
-            changed[entry.file] = (entry, digest, result)
+        else:
+            changed.append((by_file[outcome.file], outcome))
             stats.parsed += 1
         if progress:
-            progress(entry.file, len(data), len(result.records) if result else 0)
-    listed = {e.file for e in entries}
-    gone = sorted(set(known) - listed)
+            progress(outcome.file, outcome.size, len(outcome.records))
+    gone = sorted(set(known) - set(by_file))
     stats.removed = len(gone)
+    if not changed and not gone:
+        _count_existing(db, stats)
+        return  # nothing to do: the corpus is already what these dumps make
     db.execute("BEGIN IMMEDIATE")
     try:
         _write_dumps(db, changed, gone)
-        records = _load_records(db)
+        records, districts = _load_records(db)
         stats.records = len(records)
-        articles = build_articles(records, threshold)
+        articles = build_articles(records, threshold, districts)
         stats.articles = len(articles)
         stats.duplicates = len(records) - len(articles)
         stats.written, stats.deleted = _write_articles(db, articles)
+        _store_bodies_once(db, records, articles)
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
         raise
 
 
-def _parse_or_report(data: bytes, entry: Entry, rules: ChromeRules, stats: IngestStats) -> ParseResult | None:
-    try:
-        result = parse_dump(data, entry.file, entry.site, entry.layout, rules)
-    except ZsctlError as exc:
-        stats.failed.append((entry.file, f"{exc.message}; skipped, kept what was stored"))
-        return None
-    if not result.records:
-        stats.failed.append((entry.file, "no article found (empty or only chrome); skipped"))
-        return None
-    return result
+def _count_existing(db: sqlite3.Connection, stats: IngestStats) -> None:
+    stats.records = db.execute("SELECT count(*) FROM records").fetchone()[0]
+    stats.articles = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    stats.duplicates = stats.records - stats.articles
 
 
 def _write_dumps(
-    db: sqlite3.Connection, changed: dict[str, tuple[Entry, str, ParseResult]], gone: list[str]
+    db: sqlite3.Connection, changed: list[tuple[Entry, DumpOutcome]], gone: list[str]
 ) -> None:
     for file in gone:
         db.execute("DELETE FROM records WHERE dump = ?", (file,))
         db.execute("DELETE FROM dumps WHERE file = ?", (file,))
-    for file, (entry, digest, result) in sorted(changed.items()):
-        db.execute("DELETE FROM records WHERE dump = ?", (file,))
+    for entry, out in sorted(changed, key=lambda pair: pair[0].file):
+        assert out.summary is not None  # only parsed outcomes are "changed"
+        db.execute("DELETE FROM records WHERE dump = ?", (entry.file,))
         db.execute(
             "INSERT OR REPLACE INTO dumps VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (file, digest, entry.site, entry.layout, result.layout, result.encoding,
-             int(result.encoding_fallback), len(result.records), result.count(LineKind.CHROME),
-             result.count(LineKind.BLANK), result.count(LineKind.UNPARSED)),
+            (entry.file, out.digest, entry.site, entry.layout, *out.summary),
         )
         db.executemany(
-            "INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?)",
-            [(record_key(r), file, r.provenance.first_line, r.provenance.last_line, r.title, r.tag,
-              r.date, r.source, r.layout, r.body) for r in result.records],
+            "INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    record_key(r),
+                    entry.file,
+                    r.provenance.first_line,
+                    r.provenance.last_line,
+                    r.title,
+                    r.tag,
+                    r.date,
+                    r.source,
+                    r.layout,
+                    r.body,
+                    primary,
+                    json.dumps(mentions, ensure_ascii=False),
+                )
+                for r, (primary, mentions) in zip(out.records, out.districts, strict=True)
+            ],
         )
 
 
-def _load_records(db: sqlite3.Connection) -> list[Record]:
+def _load_records(db: sqlite3.Connection) -> tuple[list[Record], Districts]:
+    """Every stored record; a kept record's body lives only in its article (stored once)."""
     rows = db.execute(
-        "SELECT dump, first_line, last_line, title, tag, date, source, layout, body FROM records"
+        "SELECT r.dump, r.first_line, r.last_line, r.title, r.tag, r.date, r.source, r.layout,"
+        " COALESCE(r.body, a.body), r.district, r.mentions"
+        " FROM records r LEFT JOIN articles a ON r.body IS NULL AND a.representative = r.key"
     )
-    return [
-        Record(title, tag, date, source, body.split("\n") if body else [],
-               Provenance(dump, first, last), layout)
-        for dump, first, last, title, tag, date, source, layout, body in rows
-    ]
+    records: list[Record] = []
+    districts: Districts = {}
+    for dump, first, last, title, tag, date, source, layout, body, primary, mentions in rows:
+        if body is None:
+            raise CorpusError(f"record {dump}:{first} lost its body; rebuild the corpus")
+        record = Record(
+            title,
+            tag,
+            date,
+            source,
+            body.split("\n") if body else [],
+            Provenance(dump, first, last),
+            layout,
+        )
+        records.append(record)
+        districts[record_key(record)] = (primary, json.loads(mentions))
+    return records, districts
 
 
-def build_articles(records: Iterable[Record], threshold: float = 0.8) -> list[Article]:
+def _store_bodies_once(
+    db: sqlite3.Connection, records: list[Record], articles: list[Article]
+) -> None:
+    """Kept records' bodies are their articles' bodies: store them once to keep the corpus small."""
+    kept = {a.representative for a in articles}
+    db.executemany(
+        "UPDATE records SET body = NULL WHERE key = ? AND body IS NOT NULL",
+        [(k,) for k in sorted(kept)],
+    )
+    db.executemany(
+        "UPDATE records SET body = ? WHERE key = ? AND body IS NULL",
+        [(r.body, k) for r in records if (k := record_key(r)) not in kept],
+    )
+
+
+def build_articles(
+    records: Iterable[Record], threshold: float = 0.8, districts: Districts | None = None
+) -> list[Article]:
     """Cluster records into articles with the keep policy: fullest body, earliest date."""
     from zsctl.dedup import DedupItem, cluster
-    from zsctl.districts import assign
 
     by_key = {record_key(r): r for r in records}
     items = [DedupItem(k, r.title, r.body) for k, r in sorted(by_key.items())]
@@ -202,26 +328,40 @@ def build_articles(records: Iterable[Record], threshold: float = 0.8) -> list[Ar
         rep = by_key[c.representative]
         members = [by_key[k] for k in c.members]
         scores = _scores_to_representative(c)
-        sources = [(k, "kept" if k == c.representative else scores[k][0], scores[k][1]) for k in c.members]
+        sources = [
+            (k, "kept" if k == c.representative else scores[k][0], scores[k][1]) for k in c.members
+        ]
         tag = rep.tag or next((m.tag for m in members if m.tag), None)
         dates = sorted(m.date for m in members if m.date)
-        where = assign(tag, rep.title, rep.paragraphs)
+        primary, mentions = _districts_of(rep, tag, districts)
         articles.append(
             Article(
                 id=_unique_id(rep, used),
                 title=rep.title,
                 tag=tag,
                 date=dates[0] if dates else None,
-                district=where.primary,
+                district=primary,
                 source=rep.source or next((m.source for m in members if m.source), None),
                 paragraphs=rep.paragraphs,
                 representative=c.representative,
                 sources=sources,
-                mentions=dict(where.mentions),
+                mentions=mentions,
                 edges=[(e.a, e.b, e.kind, round(e.score, 4)) for e in c.edges],
             )
         )
     return sorted(articles, key=lambda a: a.id)
+
+
+def _districts_of(
+    rep: Record, tag: str | None, districts: Districts | None
+) -> tuple[str | None, dict[str, int]]:
+    """The kept record's districts, computed at parse time; the tag may come from a twin."""
+    from zsctl.districts import assign
+
+    if districts is not None and tag == rep.tag:
+        return districts[record_key(rep)]
+    where = assign(tag, rep.title, rep.paragraphs)
+    return where.primary, dict(where.mentions)
 
 
 def _scores_to_representative(c: Cluster) -> dict[str, tuple[str, float]]:
@@ -251,11 +391,16 @@ def _write_articles(db: sqlite3.Connection, articles: list[Article]) -> tuple[in
     """Replace only articles whose content changed; returns (written, deleted)."""
     old = {row[0]: row[1:] for row in db.execute("SELECT id, n, digest FROM articles")}
     new = {a.id: a for a in articles}
-    stale = [(aid, n) for aid, (n, digest) in old.items() if aid not in new or new[aid].digest() != digest]
+    stale = [
+        (aid, n)
+        for aid, (n, digest) in old.items()
+        if aid not in new or new[aid].digest() != digest
+    ]
     for aid, n in stale:
         db.execute(
             "INSERT INTO article_fts(article_fts, rowid, title, body) "
-            "SELECT 'delete', n, title, body FROM articles WHERE n = ?", (n,)
+            "SELECT 'delete', n, title, body FROM articles WHERE n = ?",
+            (n,),
         )
         db.execute("DELETE FROM articles WHERE id = ?", (aid,))
     fresh = [a for a in articles if a.id not in old or any(aid == a.id for aid, _ in stale)]
@@ -269,12 +414,30 @@ def _insert_article(db: sqlite3.Connection, a: Article) -> None:
     cur = db.execute(
         "INSERT INTO articles (id, title, tag, date, district, source, body, paragraphs, length,"
         " n_sources, representative, digest) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-        (a.id, a.title, a.tag, a.date, a.district, a.source, body, len(a.paragraphs), len(body),
-         len(a.sources), a.representative, a.digest()),
+        (
+            a.id,
+            a.title,
+            a.tag,
+            a.date,
+            a.district,
+            a.source,
+            body,
+            len(a.paragraphs),
+            len(body),
+            len(a.sources),
+            a.representative,
+            a.digest(),
+        ),
     )
-    db.execute("INSERT INTO article_fts(rowid, title, body) VALUES (?,?,?)", (cur.lastrowid, a.title, body))
-    db.executemany("INSERT INTO article_sources VALUES (?,?,?,?)", [(a.id, k, kind, s) for k, kind, s in a.sources])
+    db.execute(
+        "INSERT INTO article_fts(rowid, title, body) VALUES (?,?,?)", (cur.lastrowid, a.title, body)
+    )
     db.executemany(
-        "INSERT INTO article_districts VALUES (?,?,?)", [(a.id, d, n) for d, n in sorted(a.mentions.items())]
+        "INSERT INTO article_sources VALUES (?,?,?,?)",
+        [(a.id, k, kind, s) for k, kind, s in a.sources],
+    )
+    db.executemany(
+        "INSERT INTO article_districts VALUES (?,?,?)",
+        [(a.id, d, n) for d, n in sorted(a.mentions.items())],
     )
     db.executemany("INSERT INTO article_edges VALUES (?,?,?,?,?)", [(a.id, *e) for e in a.edges])

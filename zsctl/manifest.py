@@ -109,7 +109,8 @@ def _parse_table(
                     rel,
                     lineno,
                     "manifest-duplicate",
-                    f"{entry.file} is listed twice (first on line {seen[entry.file]}); delete one row",
+                    f"{entry.file} is listed twice (first on line {seen[entry.file]}); "
+                    "delete one row",
                 )
             )
             continue

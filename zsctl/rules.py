@@ -113,7 +113,9 @@ def _rules(raw: Any, where: str, origin: str) -> tuple[Rule, ...]:
     out = []
     for item in raw:
         if not isinstance(item, dict) or "id" not in item or "pattern" not in item:
-            raise RulesError(f"{where}: each rule needs 'id' and 'pattern', got {item!r}", path=origin)
+            raise RulesError(
+                f"{where}: each rule needs 'id' and 'pattern', got {item!r}", path=origin
+            )
         _no_unknown(item, _RULE_KEYS, f"{where} rule {item['id']!r}", origin)
         pattern = _compile(item["pattern"], f"{where} rule {item['id']!r}", origin)
         end = item.get("block_end")
@@ -130,7 +132,9 @@ def _compile(pattern: Any, where: str, origin: str) -> re.Pattern[str]:
     except re.error as exc:
         raise RulesError(f"{where}: bad regex {pattern!r}: {exc}", path=origin) from None
     if compiled.fullmatch(""):
-        raise RulesError(f"{where}: pattern matches the empty line; it would eat blanks", path=origin)
+        raise RulesError(
+            f"{where}: pattern matches the empty line; it would eat blanks", path=origin
+        )
     return compiled
 
 
@@ -148,4 +152,6 @@ def _unique_ids(common: tuple[Rule, ...], sites: dict[str, tuple[Rule, ...]], or
         ids = [r.id for r in rules + common]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
-            raise RulesError(f"site {site_id!r}: duplicate rule id(s) {', '.join(dupes)}", path=origin)
+            raise RulesError(
+                f"site {site_id!r}: duplicate rule id(s) {', '.join(dupes)}", path=origin
+            )

@@ -41,7 +41,10 @@ CREATE TABLE records (
     date TEXT,                     -- as listed in that dump, ISO 8601
     source TEXT,
     layout TEXT NOT NULL,
-    body TEXT NOT NULL             -- paragraphs joined by newlines
+    body TEXT,                     -- paragraphs joined by newlines; NULL when the record is
+                                   -- its article's kept record (the body is stored there)
+    district TEXT,                 -- primary district of this record alone
+    mentions TEXT NOT NULL         -- JSON {district: count} of this record alone
 );
 CREATE INDEX records_dump ON records(dump);
 -- One row per deduplicated story.
@@ -141,7 +144,9 @@ def _check_version(db: sqlite3.Connection, path: Path, creating: bool = False) -
     version = int(row[0]) if row else 0
     if version != SCHEMA_VERSION:
         raise CorpusError(
-            _rebuild_hint(path, f"corpus schema version {version}, this zsctl needs {SCHEMA_VERSION}"),
+            _rebuild_hint(
+                path, f"corpus schema version {version}, this zsctl needs {SCHEMA_VERSION}"
+            ),
             path=str(path),
         )
 

@@ -55,7 +55,13 @@ def _json(report: CheckReport) -> None:
 
 
 def _problem_dict(p: Problem) -> dict[str, object]:
-    return {"file": p.file, "line": p.line, "code": p.code, "severity": p.severity, "message": p.message}
+    return {
+        "file": p.file,
+        "line": p.line,
+        "code": p.code,
+        "severity": p.severity,
+        "message": p.message,
+    }
 
 
 def _github(report: CheckReport) -> None:
@@ -79,7 +85,10 @@ def _gh_escape(text: str, prop: bool) -> str:
 def _table(report: CheckReport) -> None:
     from zsctl.cli.output import echo, inert, is_tty
 
-    rows = [[str(d.summary()[c]) if d.summary()[c] is not None else "-" for c in _COLUMNS] for d in report.dumps]
+    rows = [
+        [str(d.summary()[c]) if d.summary()[c] is not None else "-" for c in _COLUMNS]
+        for d in report.dumps
+    ]
     if is_tty():
         _rich_table(rows)
     else:
@@ -102,7 +111,9 @@ def _rich_table(rows: list[list[str]]) -> None:
 
     table = Table(title="zsctl check")
     for col in _COLUMNS:
-        table.add_column(col, justify="right" if col not in ("file", "layout", "encoding") else "left")
+        table.add_column(
+            col, justify="right" if col not in ("file", "layout", "encoding") else "left"
+        )
     for row in rows:
         style = "red" if row[-1] != "0" or row[-2] != "0" else None
         table.add_row(*[Text(inert(c)) for c in row], style=style)

@@ -29,7 +29,9 @@ def ingest(
         float,
         typer.Option(min=0.5, max=1.0, help="Near-duplicate Jaccard threshold (0.5-1.0)."),
     ] = 0.8,
-    wait: Annotated[bool, typer.Option("--wait", help="Wait for a running ingest instead of failing.")] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait for a running ingest instead of failing.")
+    ] = False,
 ) -> int:
     """Parse the listed dumps, deduplicate, and update the corpus in one transaction."""
     from zsctl.ingest import ingest as run_ingest
@@ -51,7 +53,12 @@ def _progress() -> Iterator[Progress | None]:
 
     from zsctl.cli.output import console
 
-    columns = (TextColumn("parsing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"))
+    columns = (
+        TextColumn("parsing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[info]}"),
+    )
     with Progress(*columns, console=console(stderr=True), transient=True) as bar:
         task = bar.add_task("dumps", total=None, info="")
         seen = {"bytes": 0, "records": 0}
@@ -73,6 +80,7 @@ def _summary(stats: IngestStats, corpus: str) -> None:
     message(
         f"ingested {stats.dumps} dump(s) ({stats.parsed} parsed, {stats.reused} unchanged, "
         f"{stats.removed} removed, {len(stats.failed)} failed; {stats.bytes / 1e6:.1f} MB): "
-        f"{stats.records} records -> {stats.articles} articles ({stats.duplicates} duplicates merged); "
+        f"{stats.records} records -> {stats.articles} articles "
+        f"({stats.duplicates} duplicates merged); "
         f"{stats.written} written, {stats.deleted} replaced; {stats.seconds:.1f}s -> {corpus}"
     )

@@ -13,7 +13,6 @@ _META = re.compile(
 _HEAD_WINDOW = 40
 
 
-
 class ArticleLayout:
     """A page holding one article under a `发布日期` metadata line."""
 

@@ -72,8 +72,13 @@ def split_tag(title: str) -> tuple[str, str | None]:
 
 
 def make_record(
-    lines: Lines, layout: str, title: str, date: str | None, paragraphs: list[str],
-    span: tuple[int, int], source: str | None = None,
+    lines: Lines,
+    layout: str,
+    title: str,
+    date: str | None,
+    paragraphs: list[str],
+    span: tuple[int, int],
+    source: str | None = None,
 ) -> Record:
     """Build a Record from raw fields; dates become ISO 8601, spans 1-based."""
     clean_title, tag = split_tag(title)

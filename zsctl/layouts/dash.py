@@ -36,7 +36,9 @@ class DashLayout:
             paragraphs = [p for j in body for p in split_paragraphs(lines.text[j])]
             date = lines.content(date_i) if date_i is not None else None
             last = max([title_i, date_i or 0, *body])
-            out.records.append(make_record(lines, self.name, lines.text[title_i], date, paragraphs, (i, last)))
+            out.records.append(
+                make_record(lines, self.name, lines.text[title_i], date, paragraphs, (i, last))
+            )
             out.claimed.update({i, title_i, *body, *([date_i] if date_i is not None else [])})
             i = last + 1
         return out
