@@ -38,6 +38,10 @@ format: $(STAMP)
 check: $(STAMP)
 	$(BIN)/zsctl check --seeds seeds
 
+## bench: the 100,000-article benchmark (minutes; not part of make test)
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --articles 100000 --runs 5 --write
+
 ingest: $(STAMP)
 	$(BIN)/zsctl ingest --seeds seeds
 
