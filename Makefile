@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint format check ingest bench fuzz clean
+.PHONY: demo test lint format check ingest bench bench-smoke fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ check: $(STAMP)
 ## bench: the 100,000-article benchmark (minutes; not part of make test)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --articles 100000 --runs 5 --write
+
+## bench-smoke: the benchmark's self-test and a 2,000-article generator check (seconds)
+bench-smoke: $(STAMP)
+	$(BIN)/python -m bench.run --self-test
+	$(BIN)/python -m bench.generate --articles 2000 --out bench/out/smoke -q >/dev/null
+	$(BIN)/python -m bench.verify bench/out/smoke
 
 ingest: $(STAMP)
 	$(BIN)/zsctl ingest --seeds seeds

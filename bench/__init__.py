@@ -1,0 +1,1 @@
+"""Benchmark harness for zsctl: synthetic corpus generator, verifier and figure runner."""
