@@ -1,0 +1,224 @@
+"""Text normalisation for duplicate detection: NFKC, no whitespace/punctuation/symbols, lowercase.
+
+`_normalize_reference` is the definition (NFKC, str.translate, lower). `normalize_for_dedup` and
+`normalize_batch` give identical results through a per-code-point lookup table applied in numpy:
+on 2,500-character articles that is ~9x faster than NFKC + str.translate (which costs ~100 ns a
+non-ASCII character) and ~20x faster than a regex over the same character classes. A string
+holding one of the rare characters whose NFKC form depends on its neighbours (combining marks,
+conjoining Hangul jamo, Greek capital sigma) takes the reference path, so the table never has
+to reason about context.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "TRUNCATION_MARKERS",
+    "is_truncated",
+    "normalize_batch",
+    "normalize_codepoints",
+    "normalize_for_dedup",
+    "strip_tag",
+]
+
+# Listing pages cut summaries with one of these; NFKC turns U+2026 into "..." anyway.
+TRUNCATION_MARKERS: tuple[str, ...] = ("……", "…", "⋯⋯", "⋯", "...", "。。。")
+
+_TAG = re.compile(r"^\s*【[^【】]{0,30}招商】\s*")
+
+_UNICODE_SIZE = 0x110000
+# Table values above any code point: "expands to several characters", "needs the whole string".
+_EXPAND = np.uint32(0xFFFFFFFE)
+_CONTEXT = np.uint32(0xFFFFFFFF)
+_SIGMA = "\u03a3"  # str.lower() maps it to σ or ς depending on the next letter
+
+# Ranges whose characters are all letters (or unassigned) that NFKC and lower() leave alone;
+# skipping them makes building the table 5x faster. tests/test_dedup.py checks the shortcut.
+_IDENTITY_RANGES: tuple[tuple[int, int], ...] = (
+    (0x3400, 0x4DBF),  # CJK extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xAC00, 0xD7A3),  # Hangul syllables (one composes with a following jamo: that jamo is
+    # context-sensitive and sends the whole string to the reference path)
+    (0x20000, 0x2F7FF),  # CJK extensions B-F and I (the compatibility supplement follows)
+    (0x30000, 0xDFFFF),  # CJK extensions G-H, then unassigned planes
+    (0xF0000, 0x10FFFF),  # private use planes
+)
+
+
+def strip_tag(title: str) -> str:
+    """Remove a leading 【…招商】 site tag (and the spaces after it) from a title."""
+    return _TAG.sub("", title, count=1)
+
+
+def is_truncated(text: str) -> bool:
+    """True if the text ends with a truncation marker such as '...' or '…'."""
+    return text.rstrip().endswith(TRUNCATION_MARKERS)
+
+
+def _dropped(ch: str) -> bool:
+    """Whitespace, punctuation, symbols, separators, controls and invisible format characters."""
+    cat = unicodedata.category(ch)
+    return cat[0] in "PSZ" or cat in ("Cc", "Cf") or ch.isspace()
+
+
+def _is_jamo(cp: int) -> bool:
+    """Conjoining Hangul jamo, which NFKC composes with their neighbours."""
+    return 0x1100 <= cp <= 0x11FF or 0xA960 <= cp <= 0xA97F or 0xD7B0 <= cp <= 0xD7FF
+
+
+def _context_sensitive(ch: str) -> bool:
+    """Whether NFKC or lower() of a string holding ch can depend on ch's neighbours."""
+    for part in unicodedata.normalize("NFKD", ch):
+        if (
+            unicodedata.combining(part)
+            or unicodedata.category(part)[0] == "M"
+            or _is_jamo(ord(part))
+            or part == _SIGMA
+        ):
+            return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    """Per-code-point mapping used by the vectorised path, plus the reference path's drop table."""
+
+    mapping: NDArray[np.uint32]  # 0 = drop, else mapped code point, or _EXPAND / _CONTEXT
+    expansions: dict[int, tuple[int, ...]]
+    drop: dict[int, None]
+
+
+@cache
+def _tables() -> _Tables:
+    """Build the lookup tables once per process (about 0.2 s)."""
+    mapping = np.arange(_UNICODE_SIZE, dtype=np.uint32)
+    skip = np.zeros(_UNICODE_SIZE, dtype=bool)
+    for lo, hi in _IDENTITY_RANGES:
+        skip[lo : hi + 1] = True
+    skip[0xD800:0xE000] = True  # lone surrogates pass through NFKC and lower() unchanged
+    expansions: dict[int, tuple[int, ...]] = {}
+    drop: dict[int, None] = {}
+    category = unicodedata.category
+    for cp in np.flatnonzero(~skip).tolist():
+        ch = chr(cp)
+        cat = category(ch)
+        if cat == "Cn":
+            continue  # unassigned: NFKC and lower() leave it, and it is no symbol
+        if _dropped(ch):
+            drop[cp] = None
+        if _context_sensitive(ch):
+            mapping[cp] = _CONTEXT
+            continue
+        out = "".join(c for c in unicodedata.normalize("NFKC", ch) if not _dropped(c)).lower()
+        if not out:
+            mapping[cp] = 0
+        elif len(out) == 1:
+            mapping[cp] = ord(out)
+        else:
+            mapping[cp] = _EXPAND
+            expansions[cp] = tuple(ord(c) for c in out)
+    return _Tables(mapping=mapping, expansions=expansions, drop=drop)
+
+
+def _normalize_reference(text: str) -> str:
+    """The definition: NFKC, drop whitespace/punctuation/symbols, lowercase."""
+    return unicodedata.normalize("NFKC", text).translate(_tables().drop).lower()
+
+
+def _encode(text: str) -> NDArray[np.uint32]:
+    """Code points of a string as a uint32 array (lone surrogates allowed)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _apply_expansions(
+    raw: NDArray[np.uint32], mapped: NDArray[np.uint32], tables: _Tables
+) -> NDArray[np.uint32]:
+    """Replace each _EXPAND entry by its several code points (rare: ㎡, ½, ™, ligatures)."""
+    where = np.flatnonzero(mapped == _EXPAND)
+    seqs = [tables.expansions[cp] for cp in raw[where].tolist()]
+    lengths = np.ones(len(mapped), dtype=np.int64)
+    lengths[where] = [len(s) for s in seqs]
+    out = np.repeat(mapped, lengths)
+    starts = np.cumsum(lengths) - lengths
+    for pos, seq in zip(starts[where].tolist(), seqs, strict=True):
+        out[pos : pos + len(seq)] = seq
+    return out
+
+
+def normalize_batch(texts: Sequence[str]) -> tuple[NDArray[np.uint32], NDArray[np.int64]]:
+    """Normalise many texts at once: concatenated code points and each text's normalised length."""
+    tables = _tables()
+    raw_lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    raw = _encode("".join(texts))
+    mapped = np.take(tables.mapping, raw)
+    if len(mapped) and mapped.max() >= _EXPAND:
+        context = np.flatnonzero(mapped == _CONTEXT)
+        if len(context):
+            owners = np.searchsorted(np.cumsum(raw_lengths), context, side="right")
+            return _normalize_split(texts, np.unique(owners))
+        out_lengths = (mapped != 0).astype(np.int64)
+        expand = np.flatnonzero(mapped == _EXPAND)
+        out_lengths[expand] = [len(tables.expansions[cp]) for cp in raw[expand].tolist()]
+        mapped = _apply_expansions(raw, mapped, tables)
+        return mapped[mapped != 0], _segment_sums(out_lengths, raw_lengths)
+    keep = mapped != 0
+    return mapped[keep], _segment_sums(keep, raw_lengths)
+
+
+def _segment_sums(values: NDArray[Any], lengths: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Sum of `values` over consecutive segments of the given lengths (empty segments give 0)."""
+    out = np.zeros(len(lengths), dtype=np.int64)
+    nonempty = lengths > 0
+    if nonempty.any():
+        # reduceat misreads empty segments, so skip them: their neighbours absorb nothing.
+        starts = (np.cumsum(lengths) - lengths)[nonempty]
+        out[nonempty] = np.add.reduceat(values, starts, dtype=np.int32)  # 2x faster than int64
+    return out
+
+
+def _normalize_split(
+    texts: Sequence[str], slow: NDArray[np.intp]
+) -> tuple[NDArray[np.uint32], NDArray[np.int64]]:
+    """normalize_batch for a batch where the texts at indices `slow` need the reference path."""
+    n = len(texts)
+    pieces: list[NDArray[np.uint32]] = []
+    lengths = np.zeros(n, dtype=np.int64)
+    prev = 0
+    for i in [*slow.tolist(), n]:
+        if i > prev:
+            cps, lens = normalize_batch(texts[prev:i])
+            pieces.append(cps)
+            lengths[prev:i] = lens
+        if i < n:
+            cps_i = normalize_codepoints(texts[i])
+            pieces.append(cps_i)
+            lengths[i] = len(cps_i)
+        prev = i + 1
+    return np.concatenate(pieces) if pieces else np.zeros(0, np.uint32), lengths
+
+
+def normalize_codepoints(text: str) -> NDArray[np.uint32]:
+    """normalize_for_dedup(text) as a uint32 array of code points."""
+    tables = _tables()
+    raw = _encode(text)
+    mapped = np.take(tables.mapping, raw)
+    if (mapped == _CONTEXT).any():
+        return _encode(_normalize_reference(text)).copy()
+    if (mapped == _EXPAND).any():
+        mapped = _apply_expansions(raw, mapped, tables)
+    kept: NDArray[np.uint32] = mapped[mapped != 0]
+    return kept
+
+
+def normalize_for_dedup(text: str) -> str:
+    """NFKC, then drop whitespace/punctuation/symbols/controls (so '...' markers go), lowercase."""
+    return normalize_codepoints(text).tobytes().decode("utf-32-le", "surrogatepass")
