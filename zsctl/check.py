@@ -9,11 +9,14 @@ from pathlib import Path
 from zsctl.errors import ZsctlError
 from zsctl.manifest import MANIFEST_NAME, Entry, read_manifest
 from zsctl.model import LineKind, ParseResult
-from zsctl.parse import parse_dump
+from zsctl.parse import DumpLimits, DumpTooLargeError, dump_limits, parse_dump, read_dump
 from zsctl.problems import Problem
 from zsctl.rules import ChromeRules, default_rules
 
 _SNIPPET = 40
+# A dump of a million junk lines must not become a million problems held and printed: list
+# the first ones, then count the rest.
+MAX_UNPARSED_LISTED = 100
 
 
 @dataclass(slots=True)
@@ -65,12 +68,13 @@ class CheckReport:
 def check_seeds(seeds_dir: Path, rules: ChromeRules | None = None) -> CheckReport:
     """Check the manifest and every dump it lists."""
     rules = rules or default_rules()
+    limits = dump_limits()  # a bad $ZSCTL_MAX_DUMP_* is a usage error, not one per dump
     manifest = read_manifest(seeds_dir, rules.site_ids())
     report = CheckReport(seeds_dir, manifest_problems=list(manifest.problems))
     index = str(manifest.path)
     for entry in manifest.entries:
         path = seeds_dir / entry.file
-        if not path.is_file():
+        if not path.exists() and not path.is_symlink():
             report.manifest_problems.append(
                 Problem(
                     index,
@@ -80,25 +84,41 @@ def check_seeds(seeds_dir: Path, rules: ChromeRules | None = None) -> CheckRepor
                 )
             )
             continue
-        report.dumps.append(check_dump(path, entry, rules))
+        report.dumps.append(check_dump(path, entry, rules, limits))
     for path in sorted(seeds_dir.glob("*.txt")):
         if path.name not in manifest.named:
+            shown = shown_name(path.name)
             report.manifest_problems.append(
                 Problem(
-                    str(path),
+                    str(path.with_name(shown)),
                     None,
                     "unlisted-file",
-                    f"{path.name} is not listed in {MANIFEST_NAME}; add a row or remove the file",
+                    f"{shown} is not listed in {MANIFEST_NAME}; add a row or remove the file",
                 )
             )
     return report
 
 
-def check_dump(path: Path, entry: Entry, rules: ChromeRules) -> DumpReport:
+def shown_name(name: str) -> str:
+    """A file name safe to print: names with controls, bidi marks or undecodable bytes quoted."""
+    # Names in the seeds folder come from whoever scraped the pages; repr() escapes everything
+    # non-printable, including the lone surrogates that stand for undecodable bytes.
+    return name if name.isprintable() else repr(name)
+
+
+def check_dump(
+    path: Path, entry: Entry, rules: ChromeRules, limits: DumpLimits | None = None
+) -> DumpReport:
     """Parse one dump and turn what parsing found into problems."""
     name = str(path)
-    data = path.read_bytes()
     report = DumpReport(entry, None)
+    limits = limits or dump_limits()
+    try:
+        data = read_dump(path, name, limits)
+    except ZsctlError as exc:
+        code = "too-large" if isinstance(exc, DumpTooLargeError) else "read-error"
+        report.problems.append(Problem(name, None, code, exc.message))
+        return report
     digest = hashlib.sha256(data).hexdigest()
     if digest != entry.sha256:
         report.problems.append(
@@ -111,9 +131,10 @@ def check_dump(path: Path, entry: Entry, rules: ChromeRules) -> DumpReport:
             )
         )
     try:
-        result = parse_dump(data, entry.file, entry.site, entry.layout, rules)
+        result = parse_dump(data, entry.file, entry.site, entry.layout, rules, limits=limits)
     except ZsctlError as exc:
-        report.problems.append(Problem(name, exc.line, "decode-error", exc.message))
+        code = "too-large" if isinstance(exc, DumpTooLargeError) else "decode-error"
+        report.problems.append(Problem(name, exc.line, code, exc.message))
         return report
     report.result = result
     report.problems.extend(_parse_problems(name, result))
@@ -122,20 +143,14 @@ def check_dump(path: Path, entry: Entry, rules: ChromeRules) -> DumpReport:
 
 def _parse_problems(name: str, result: ParseResult) -> list[Problem]:
     out = [Problem(name, None, "decode-warning", w, "warning") for w in result.warnings]
+    unparsed = result.unparsed()
     if result.layout == "unknown":
-        out.append(
-            Problem(
-                name,
-                None,
-                "layout-unknown",
-                "no layout explains this dump; pin one in INDEX.md or add a parser",
-            )
-        )
+        out.append(Problem(name, None, "layout-unknown", _why_no_layout(result, len(unparsed))))
     elif not result.records:
         out.append(
             Problem(name, None, "no-records", "no article found (empty dump, or only site chrome)")
         )
-    for note in result.unparsed():
+    for note in unparsed[:MAX_UNPARSED_LISTED]:
         snippet = note.text.strip()[:_SNIPPET]
         out.append(
             Problem(
@@ -143,6 +158,16 @@ def _parse_problems(name: str, result: ParseResult) -> list[Problem]:
                 note.line,
                 "unparsed-line",
                 f"line not part of any article and no chrome rule matches it: {snippet!r}",
+            )
+        )
+    if len(unparsed) > MAX_UNPARSED_LISTED:
+        out.append(
+            Problem(
+                name,
+                unparsed[MAX_UNPARSED_LISTED].line,
+                "unparsed-more",
+                f"{len(unparsed) - MAX_UNPARSED_LISTED} more unparsed line(s) not listed; "
+                "is this a dump of this site? fix the first ones and check again",
             )
         )
     for rec in result.records:
@@ -162,3 +187,16 @@ def _parse_problems(name: str, result: ParseResult) -> list[Problem]:
                 )
             )
     return out
+
+
+def _why_no_layout(result: ParseResult, unparsed: int) -> str:
+    """Say what a dump that no layout explains holds, so an empty or chrome-only one is plain."""
+    chrome = result.count(LineKind.CHROME)
+    fix = "re-scrape the page, or delete its row from INDEX.md"
+    if not result.lines:
+        return f"empty dump: no text at all; {fix}"
+    if unparsed == 0 and chrome == 0:
+        return f"only blank lines, no article; {fix}"
+    if unparsed == 0:
+        return f"only site chrome ({chrome} line(s)), no article; {fix}"
+    return "no layout explains this dump; pin one in INDEX.md or add a parser"

@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 
 from zsctl.errors import DecodeError
 
-_BOMS: tuple[tuple[bytes, str], ...] = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
+# (BOM, encoding reported, codec for the bytes after the BOM)
+_BOMS: tuple[tuple[bytes, str, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8-sig", "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16-be"),
 )
 # chardet names legacy Chinese code pages by their subsets; GB18030 decodes all of them.
 _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "ascii": "utf-8"}
@@ -25,6 +26,8 @@ _ACCEPTED = {"gb18030", "big5", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-b
 _MAX_REPAIR_RATIO = 0.001
 _LAYOUT_SPACES = str.maketrans({"\u00a0": " ", "\u3000": " "})
 _SAMPLE = 64 * 1024
+# How each codec says its input ended inside a character (UTF-16/32, UTF-8, GB18030/Big5).
+_CUT_REASONS = ("truncated data", "unexpected end of data", "incomplete multibyte sequence")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +59,21 @@ def normalise_text(raw: str) -> tuple[str, int]:
 
 
 def _to_str(data: bytes, name: str) -> tuple[str, str, bool, float | None, tuple[str, ...]]:
-    for bom, enc in _BOMS:
+    for bom, enc, codec in _BOMS:
         if data.startswith(bom):
-            return _strict(data, enc, name), enc, False, None, ()
+            # Decoding after the BOM keeps it out of the text (it is a marker, not a dropped
+            # control) and lets errors give offsets in the file, not in the rest of it.
+            try:
+                text, notes = _strict(data[len(bom) :], enc, codec, name, len(bom))
+            except DecodeError:
+                if codec != "utf-8":
+                    raise
+                # A UTF-8 BOM is no excuse to refuse what BOM-less UTF-8 would repair.
+                repaired = _mostly_utf8(data, _utf8_error(data))
+                if repaired is None:
+                    raise
+                return repaired[0].removeprefix("\ufeff"), enc, True, None, repaired[4]
+            return text, enc, bool(notes), None, notes
     try:
         if b"\x00" not in data:  # NUL-bearing "UTF-8" is binary or BOM-less UTF-16: detect
             return data.decode("utf-8"), "utf-8", False, None, ()
@@ -92,13 +107,14 @@ def _detect(
     candidates += [c for c in ("gb18030", "big5") if c not in candidates]
     for enc in candidates:
         try:
-            text = data.decode(enc)
+            text, cut = _decode_allowing_cut(data, enc)
         except (UnicodeDecodeError, LookupError):
             continue
         if not _looks_like_text(text):
             continue
-        note = f"encoding guessed as {enc} (chardet: {detected or 'no guess'}, {confidence:.2f})"
-        return text, enc, True, confidence, (note,)
+        chardet_said = f"chardet: {detected or 'no guess'}, {confidence or 0:.2f}"
+        note = f"encoding guessed as {enc} ({chardet_said})"
+        return text, enc, True, confidence, (note, *cut)
     if nul >= 0:
         raise DecodeError(f"binary data: NUL byte at offset {nul}; not a text dump", path=name)
     raise DecodeError(
@@ -133,15 +149,40 @@ def _mostly_utf8(
     return text, "utf-8", True, None, (note,)
 
 
-def _strict(data: bytes, encoding: str, name: str) -> str:
+def _strict(
+    data: bytes, encoding: str, codec: str, name: str, offset: int
+) -> tuple[str, tuple[str, ...]]:
     try:
-        return data.decode(encoding)
+        return _decode_allowing_cut(data, codec, offset)
     except UnicodeDecodeError as exc:
         raise DecodeError(
-            f"invalid {encoding} at byte {exc.start}: {exc.reason}; the file may be truncated "
-            "or mislabelled",
+            f"invalid {encoding} at byte {exc.start + offset}: {exc.reason}; the file may be "
+            "truncated or mislabelled; re-save it as UTF-8",
             path=name,
         ) from None
+
+
+def _decode_allowing_cut(data: bytes, codec: str, offset: int = 0) -> tuple[str, tuple[str, ...]]:
+    """Decode; a file cut inside its last character keeps the rest and says where it was cut."""
+    try:
+        return data.decode(codec), ()
+    except UnicodeDecodeError as exc:
+        # Only an incomplete final code unit is forgiven (a download cut short); damage
+        # anywhere else still raises, so a wrong guess cannot pass as text.
+        if exc.end != len(data) or exc.reason not in _CUT_REASONS:
+            raise
+        text = data[: exc.start].decode(codec)
+        cut = exc.start + offset
+        return text, (f"truncated mid-character at byte {cut}; last bytes dropped",)
+
+
+def _utf8_error(data: bytes) -> UnicodeDecodeError:
+    """The first UTF-8 decoding error in data (which is known to have one)."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc
+    raise AssertionError("data decodes as UTF-8")
 
 
 def _truncated_utf8(data: bytes, exc: UnicodeDecodeError) -> bool:

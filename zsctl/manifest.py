@@ -59,7 +59,7 @@ def read_manifest(seeds_dir: Path, sites: frozenset[str] | None = None) -> Manif
             path=str(path),
         )
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # an editor's BOM must not hide the header
     except (UnicodeDecodeError, OSError) as exc:
         raise ManifestError(f"cannot read manifest: {exc}", path=str(path)) from None
     _parse_table(text, seeds_dir, manifest, sites)
@@ -178,7 +178,11 @@ def _file_error(name: str, seeds_dir: Path) -> str | None:
         )
     target = seeds_dir / name
     if target.is_symlink():
-        resolved = target.resolve()
+        try:
+            resolved = target.resolve()
+        except (OSError, RuntimeError):  # a symlink loop: RuntimeError before Python 3.13
+            return f"file {name!r} is a symlink loop; replace it with the dump itself"
         if resolved.parent != seeds_dir.resolve():
-            return f"file {name!r} is a symlink that points outside the seeds folder ({resolved})"
+            where = str(resolved)
+            return f"file {name!r} is a symlink that points outside the seeds folder ({where!r})"
     return None

@@ -46,6 +46,7 @@ def classify_chrome(lines: list[str], rules: tuple[Rule, ...]) -> list[str | Non
     """Return, per line, the id of the chrome rule that claims it (None if no rule does)."""
     out: list[str | None] = [None] * len(lines)
     block: Rule | None = None
+    opened = 0
     for i, line in enumerate(lines):
         stripped = line.strip()
         if block is not None:
@@ -60,7 +61,13 @@ def classify_chrome(lines: list[str], rules: tuple[Rule, ...]) -> list[str | Non
             if rule.pattern.fullmatch(stripped):
                 out[i] = rule.id
                 block = rule if rule.block_end is not None else None
+                opened = i
                 break
+    if block is not None:
+        # A block that never closes (a truncated or doctored dump) would silently swallow
+        # every later article as chrome; only its opening line is chrome, the rest is parsed.
+        for j in range(opened + 1, len(lines)):
+            out[j] = None
     return out
 
 
