@@ -26,13 +26,13 @@ test: $(STAMP)
 
 ## lint: ruff (lint + format check) and mypy on the library
 lint: $(STAMP)
-	$(BIN)/ruff check zsctl tests bench
-	$(BIN)/ruff format --check zsctl tests bench
+	$(BIN)/ruff check zsctl tests bench scripts
+	$(BIN)/ruff format --check zsctl tests bench scripts
 	$(BIN)/mypy
 
 format: $(STAMP)
-	$(BIN)/ruff format zsctl tests bench
-	$(BIN)/ruff check --fix zsctl tests bench
+	$(BIN)/ruff format zsctl tests bench scripts
+	$(BIN)/ruff check --fix zsctl tests bench scripts
 
 ## check: the CI gate on the seeds
 check: $(STAMP)
@@ -41,6 +41,10 @@ check: $(STAMP)
 ## bench: the 100,000-article benchmark (minutes; not part of make test)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --articles 100000 --runs 5 --write
+
+## fuzz: fuzz decode and parse for 10 minutes (not in CI); failing inputs go to fuzz-failures/
+fuzz: $(STAMP)
+	$(BIN)/python scripts/fuzz.py --minutes 10
 
 ## bench-smoke: the benchmark's self-test and a 2,000-article generator check (seconds)
 bench-smoke: $(STAMP)

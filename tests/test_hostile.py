@@ -291,11 +291,6 @@ def test_dump_over_the_size_limit_is_refused_before_reading(tmp_path: Path) -> N
     assert peak_mib < 400, peak_mib  # nowhere near the 1 GiB it would take to read it
 
 
-@pytest.mark.xfail(
-    reason="lead: zsctl/ingest.py read_dump() reads with path.read_bytes(); use "
-    "zsctl.parse.read_dump(path, entry.file) and turn its ZsctlError into out.error",
-    strict=True,
-)
 def test_ingest_refuses_a_huge_dump_without_reading_it(tmp_path: Path) -> None:
     seeds = make_seeds(tmp_path, {"001_a.txt": DASH})
     with (seeds / "002_huge.txt").open("wb") as f:
@@ -773,12 +768,6 @@ def _strings(value: object) -> Iterator[str]:
             yield from _strings(v)
 
 
-_DUPES_JSON_RAW = (
-    "lead: cli/output.print_json writes json.dumps(ensure_ascii=False) as is, so bidi "
-    "controls reach the terminal raw; wrap it in inert() like render.json_text does"
-)
-
-
 @pytest.mark.parametrize(
     "command",
     [
@@ -789,9 +778,7 @@ _DUPES_JSON_RAW = (
             ["export", "--format", "jsonl"],
             marks=pytest.mark.xfail(reason=_EXPORT_RAW, strict=True),
         ),
-        pytest.param(
-            ["dupes", "--json"], marks=pytest.mark.xfail(reason=_DUPES_JSON_RAW, strict=True)
-        ),
+        ["dupes", "--json"],
     ],
     ids=lambda c: c[0],
 )
@@ -824,11 +811,6 @@ def test_check_output_is_inert(evil: tuple[Path, Path, str], mode: str, fmt: str
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
 
-@pytest.mark.xfail(
-    reason="lead: cli/output.inert() misses U+061C ARABIC LETTER MARK, a Bidi_Control "
-    "character; add \\u061c to output._UNSAFE",
-    strict=True,
-)
 def test_inert_escapes_every_control_and_bidi_character() -> None:
     controls = [chr(c) for c in (*range(0x20), *range(0x7F, 0xA0)) if chr(c) not in "\t\n"]
     for char in [*controls, *BIDI_CONTROLS]:
@@ -856,14 +838,7 @@ def _doctor(corpus: Path, dest: Path) -> Path:
         "show",
         "grep",
         "stats",
-        pytest.param(
-            "dupes",
-            marks=pytest.mark.xfail(
-                reason="lead: cli/dupes_cmd.py prints id, kind, date and dump:lines raw; pass "
-                "every field through inert() (or render.cell) in _plain and _rich",
-                strict=True,
-            ),
-        ),
+        "dupes",
     ],
 )
 def test_escapes_stored_in_a_doctored_corpus_are_inert(
@@ -934,12 +909,6 @@ def test_disk_full_keeps_previous_corpus_and_next_ingest_succeeds(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="lead: ingest.py _ingest_locked runs ROLLBACK after SQLite already rolled back on "
-    "the I/O error, so 'cannot rollback - no transaction is active' hides the cause; "
-    "roll back only `if db.in_transaction`",
-    strict=True,
-)
 def test_disk_full_error_names_the_real_cause(tmp_path: Path) -> None:
     seeds, dumps = _partial_seeds(tmp_path)
     corpus = tmp_path / "c.db"
@@ -952,13 +921,6 @@ def test_disk_full_error_names_the_real_cause(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="lead: store.connect_write sets application_id before the schema transaction, so a "
-    "first ingest that fails leaves a file that later ingests refuse ('no such table: meta'); "
-    "treat a file with no tables as new, and set application_id, the schema and "
-    "schema_version in one transaction",
-    strict=True,
-)
 def test_disk_full_on_first_ingest_lets_the_next_one_succeed(tmp_path: Path) -> None:
     seeds, _ = _partial_seeds(tmp_path)
     corpus = tmp_path / "c.db"
@@ -1123,16 +1085,6 @@ def test_broken_corpus_is_refused_with_rebuild_hint(
     assert broken.read_bytes() == before  # refused, not "repaired"
 
 
-_CORRUPT_QUERY = (
-    "lead: a corpus whose pages are damaged past the header opens fine, then a query raises "
-    "sqlite3.DatabaseError ('database disk image is malformed') and the command crashes with "
-    "a traceback; in cli/app.py command() catch sqlite3.DatabaseError and print the rebuild "
-    "hint (store._rebuild_hint), exit 1; in ingest.py catch sqlite3.DatabaseError, not only "
-    "OperationalError"
-)
-
-
-@pytest.mark.xfail(reason=_CORRUPT_QUERY, strict=True)
 @pytest.mark.parametrize("command", ["list", "show", "grep", "stats", "dupes", "export", "ingest"])
 def test_corrupt_pages_are_a_clear_error_not_a_traceback(
     seeds_corpus: tuple[Path, Path], tmp_path: Path, command: str
@@ -1178,12 +1130,6 @@ def schema_fingerprint(schema: str) -> str:
     return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:16]
 
 
-@pytest.mark.xfail(
-    reason="lead: store.SCHEMA changed (records.body nullable, records.district, "
-    "records.mentions) but SCHEMA_VERSION is still 1, so a corpus built before that is "
-    "accepted and then fails mid-query; set SCHEMA_VERSION = 2",
-    strict=True,
-)
 def test_schema_changes_bump_the_schema_version() -> None:
     from zsctl import store
 

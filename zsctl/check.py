@@ -9,7 +9,8 @@ from pathlib import Path
 from zsctl.errors import ZsctlError
 from zsctl.manifest import MANIFEST_NAME, Entry, read_manifest
 from zsctl.model import LineKind, ParseResult
-from zsctl.parse import DumpLimits, DumpTooLargeError, dump_limits, parse_dump, read_dump
+from zsctl.errors import DumpTooLargeError
+from zsctl.parse import DumpLimits, dump_limits, parse_dump, read_dump
 from zsctl.problems import Problem
 from zsctl.rules import ChromeRules, default_rules
 

@@ -45,3 +45,11 @@ class CorpusError(ZsctlError):
 
 class NotFoundError(UsageError):
     """An article id or prefix matches nothing, or more than one article."""
+
+
+class DumpTooLargeError(DecodeError):
+    """A dump is over the size or line limit; it is refused before it is read or split."""
+
+
+class DumpReadError(ZsctlError):
+    """A dump cannot be read: missing, not a regular file, or an I/O error."""

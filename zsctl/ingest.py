@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 from zsctl.errors import CorpusError, ZsctlError
 from zsctl.manifest import Entry, read_manifest
 from zsctl.model import LineKind, Provenance, Record
-from zsctl.parse import parse_dump
+from zsctl.parse import DumpLimits, dump_limits, parse_dump, read_dump
 from zsctl.rules import default_rules
-from zsctl.store import connect_write, write_lock
+from zsctl.store import connect_write, rebuild_hint, write_lock
 
 if TYPE_CHECKING:
     from zsctl.dedup import Cluster
@@ -98,6 +98,7 @@ def ingest(
 ) -> IngestStats:
     """Bring the corpus in line with INDEX.md; all or nothing, never a half-written corpus."""
     started = time.monotonic()
+    dump_limits()  # a bad $ZSCTL_MAX_DUMP_* is a usage error now, not a failure per dump
     manifest = read_manifest(seeds, default_rules().site_ids())
     manifest.raise_if_problems()
     stats = IngestStats(dumps=len(manifest.entries))
@@ -111,6 +112,8 @@ def ingest(
                 "or check permissions, then run ingest again",
                 path=str(corpus),
             ) from None
+        except sqlite3.DatabaseError as exc:
+            raise CorpusError(rebuild_hint(corpus, str(exc)), path=str(corpus)) from None
         finally:
             db.close()
     stats.seconds = time.monotonic() - started
@@ -131,22 +134,27 @@ class DumpOutcome:
     districts: list[tuple[str | None, dict[str, int]]] = field(default_factory=list)
 
 
-def read_dump(seeds: Path, entry: Entry, known: tuple[str, str, str] | None) -> DumpOutcome:
+def read_one(
+    seeds: Path, entry: Entry, known: tuple[str, str, str] | None, limits: DumpLimits
+) -> DumpOutcome:
     """Hash a dump and, unless it is unchanged, parse it and place each record's districts."""
     from zsctl.districts import assign
 
     out = DumpOutcome(entry.file)
-    path = seeds / entry.file
-    if not path.is_file():
+    if not (seeds / entry.file).exists():
         out.error = "listed in INDEX.md but missing; kept what was stored"
         return out
-    data = path.read_bytes()
+    try:
+        data = read_dump(seeds / entry.file, entry.file, limits)
+    except ZsctlError as exc:
+        out.error = f"{exc.message}; skipped, kept what was stored"
+        return out
     out.size, out.digest = len(data), hashlib.sha256(data).hexdigest()
     if known == (out.digest, entry.site, entry.layout):
         out.unchanged = True
         return out
     try:
-        result = parse_dump(data, entry.file, entry.site, entry.layout)
+        result = parse_dump(data, entry.file, entry.site, entry.layout, limits=limits)
     except ZsctlError as exc:
         out.error = f"{exc.message}; skipped, kept what was stored"
         return out
@@ -176,14 +184,15 @@ def _read_all(
 ) -> Iterator[DumpOutcome]:
     """Read dumps in order; on several cores, in worker processes (parsing is CPU-bound)."""
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
-    args = [(seeds, e, known.get(e.file)) for e in entries]
+    limits = dump_limits()
+    args = [(seeds, e, known.get(e.file), limits) for e in entries]
     if workers < 2 or len(entries) < PARALLEL_THRESHOLD:
-        yield from (read_dump(*a) for a in args)
+        yield from (read_one(*a) for a in args)
         return
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(workers) as pool:
-        yield from pool.map(read_dump, *zip(*args, strict=True), chunksize=8)
+        yield from pool.map(read_one, *zip(*args, strict=True), chunksize=8)
 
 
 def _ingest_locked(
@@ -228,7 +237,8 @@ def _ingest_locked(
         _store_bodies_once(db, records, articles)
         db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:  # on a full disk SQLite may already have rolled back
+            db.execute("ROLLBACK")
         raise
 
 

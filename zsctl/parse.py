@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zsctl.decode import decode_bytes
-from zsctl.errors import DecodeError, UsageError, ZsctlError
+from zsctl.errors import DumpReadError, DumpTooLargeError, UsageError, ZsctlError
 from zsctl.layouts import LAYOUTS, Lines, detect_layout
 from zsctl.model import LineKind, LineNote, ParseResult
 from zsctl.rules import ChromeRules, classify_chrome, default_rules
@@ -31,14 +31,6 @@ class DumpLimits:
 
     max_bytes: int = DEFAULT_MAX_MB * 1024 * 1024
     max_lines: int = DEFAULT_MAX_LINES
-
-
-class DumpTooLargeError(DecodeError):
-    """A dump is over the size or line limit; it is refused before it is read or split."""
-
-
-class DumpReadError(ZsctlError):
-    """A dump cannot be read: missing, not a regular file, or an I/O error."""
 
 
 def dump_limits() -> DumpLimits:

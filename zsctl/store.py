@@ -11,7 +11,7 @@ from pathlib import Path
 
 from zsctl.errors import CorpusError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # bump on every schema change: an older corpus is refused, not misread
 APPLICATION_ID = 0x7A73_6374  # "zsct": marks the file as a zsctl corpus
 
 SCHEMA = """
@@ -109,49 +109,52 @@ def connect_read(path: Path) -> sqlite3.Connection:
         db.execute("PRAGMA query_only = ON")
         _check_version(db, path)
     except sqlite3.DatabaseError as exc:
-        raise CorpusError(_rebuild_hint(path, str(exc)), path=str(path)) from None
+        raise CorpusError(rebuild_hint(path, str(exc)), path=str(path)) from None
     return db
 
 
 def connect_write(path: Path) -> sqlite3.Connection:
     """Open (creating if needed) the corpus for an ingest; WAL lets readers keep reading."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    new = not path.exists() or path.stat().st_size == 0
     try:
         db = sqlite3.connect(path, isolation_level=None)
         db.execute("PRAGMA busy_timeout = 10000")
-        if new:
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            db.executescript("BEGIN;" + SCHEMA + "COMMIT;")
-        _check_version(db, path, creating=new)
+        if db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+            _create(db)
+        _check_version(db, path)
     except sqlite3.DatabaseError as exc:
-        raise CorpusError(_rebuild_hint(path, str(exc)), path=str(path)) from None
+        raise CorpusError(rebuild_hint(path, str(exc)), path=str(path)) from None
     db.execute("PRAGMA foreign_keys = ON")
     return db
 
 
-def _check_version(db: sqlite3.Connection, path: Path, creating: bool = False) -> None:
+def _create(db: sqlite3.Connection) -> None:
+    """Create the schema in one transaction: a failed first ingest leaves an empty file."""
+    db.execute("PRAGMA journal_mode = WAL")
+    db.executescript(
+        f"BEGIN; PRAGMA application_id = {APPLICATION_ID};"
+        + SCHEMA
+        + f"INSERT INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}'); COMMIT;"
+    )
+
+
+def _check_version(db: sqlite3.Connection, path: Path) -> None:
     app_id = db.execute("PRAGMA application_id").fetchone()[0]
     if app_id != APPLICATION_ID:
-        raise CorpusError(_rebuild_hint(path, "not a zsctl corpus"), path=str(path))
-    if creating:
-        db.execute(
-            "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-        )
-        return
+        raise CorpusError(rebuild_hint(path, "not a zsctl corpus"), path=str(path))
     row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     version = int(row[0]) if row else 0
     if version != SCHEMA_VERSION:
         raise CorpusError(
-            _rebuild_hint(
+            rebuild_hint(
                 path, f"corpus schema version {version}, this zsctl needs {SCHEMA_VERSION}"
             ),
             path=str(path),
         )
 
 
-def _rebuild_hint(path: Path, why: str) -> str:
+def rebuild_hint(path: Path, why: str) -> str:
+    """The message for a corpus zsctl cannot use: why, and the commands that rebuild it."""
     return (
         f"cannot use corpus ({why}); it is built from the seeds, so move it aside and rebuild: "
         f"`mv {path} {path}.old && zsctl ingest`"

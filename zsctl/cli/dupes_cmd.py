@@ -49,7 +49,8 @@ def _plain(clusters: list[ClusterView]) -> None:
         for c in clusters:
             for m in c.members:
                 where = f"{m.dump}:{m.first_line}-{m.last_line}"
-                echo(f"{c.id}\t{m.kind}\t{m.score:.3f}\t{m.date or '-'}\t{where}\t{inert(m.title)}")
+                cells = (c.id, m.kind, f"{m.score:.3f}", m.date or "-", where, m.title)
+                echo("\t".join(inert(cell) for cell in cells))
     merged = sum(len(c.members) - 1 for c in clusters)
     message(f"{len(clusters)} cluster(s), {merged} duplicate record(s) merged")
 
@@ -66,11 +67,11 @@ def _rich(clusters: list[ClusterView]) -> None:
     for c in clusters:
         for i, m in enumerate(c.members):
             table.add_row(
-                c.id if i == 0 else "",
-                m.kind,
+                Text(inert(c.id)) if i == 0 else "",
+                Text(inert(m.kind)),
                 f"{m.score:.3f}",
-                m.date or "-",
-                Text(f"{m.dump}:{m.first_line}-{m.last_line}"),
+                Text(inert(m.date or "-")),
+                Text(inert(f"{m.dump}:{m.first_line}-{m.last_line}")),
                 Text(inert(m.title)),
                 end_section=i == len(c.members) - 1,
             )

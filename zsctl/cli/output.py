@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 
 # Controls, DEL/C1, bidi overrides and isolates, zero-width joiners: any of them lets scraped
 # text move the cursor, recolour the terminal or reorder what a reader sees.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
 
 
 def inert(text: str) -> str:
@@ -61,4 +63,5 @@ def print_json(data: Any) -> None:
     """UTF-8 JSON on stdout: Chinese stays readable, escapes stay escaped."""
     import json
 
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    # inert() turns controls into \uXXXX escapes, which is still valid JSON of the same value.
+    sys.stdout.write(inert(json.dumps(data, ensure_ascii=False, indent=2)) + "\n")
