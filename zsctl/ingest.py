@@ -7,14 +7,15 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from zsctl.errors import CorpusError, ZsctlError
 from zsctl.manifest import Entry, read_manifest
-from zsctl.model import LineKind, Provenance, Record
+from zsctl.model import LineKind, Record
 from zsctl.parse import DumpLimits, dump_limits, parse_dump, read_dump
 from zsctl.rules import default_rules
 from zsctl.store import connect_write, rebuild_hint, write_lock
@@ -45,6 +46,16 @@ class IngestStats:
     written: int = 0
     deleted: int = 0
     seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class WriteResult:
+    """Counts from writing articles, and the kept record of each."""
+
+    articles: int = 0
+    written: int = 0
+    deleted: int = 0
+    kept: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -207,39 +218,48 @@ def _ingest_locked(
         row[0]: (row[1], row[2], row[3])
         for row in db.execute("SELECT file, sha256, site, layout FROM dumps")
     }
-    changed: list[tuple[Entry, DumpOutcome]] = []
     by_file = {e.file: e for e in entries}
-    for outcome in _read_all(seeds, entries, known):
-        stats.bytes += outcome.size
-        if outcome.error:
-            stats.failed.append((outcome.file, outcome.error))
-        elif outcome.unchanged:
-            stats.reused += 1
-        else:
-            changed.append((by_file[outcome.file], outcome))
-            stats.parsed += 1
-        if progress:
-            progress(outcome.file, outcome.size, len(outcome.records))
     gone = sorted(set(known) - set(by_file))
     stats.removed = len(gone)
-    if not changed and not gone:
-        _count_existing(db, stats)
-        return  # nothing to do: the corpus is already what these dumps make
+    # One write transaction from the first parsed dump to the commit; WAL readers keep
+    # seeing the previous corpus throughout. Records are written as they arrive, so parsed
+    # dumps are not all held in memory at once.
     db.execute("BEGIN IMMEDIATE")
     try:
-        _write_dumps(db, changed, gone)
-        records, districts = _load_records(db)
+        _remove_dumps(db, gone)
+        fresh: dict[str, str] = {}
+        for outcome in _read_all(seeds, entries, known):
+            _account(outcome, stats, progress)
+            if outcome.summary is not None:
+                fresh.update(_write_dump(db, by_file[outcome.file], outcome))
+        if not fresh and not gone:
+            db.execute("ROLLBACK")  # nothing changed: the corpus is already what the dumps make
+            _count_existing(db, stats)
+            return
+        records, districts = _load_records(db, fresh)
+        del fresh
         stats.records = len(records)
-        articles = build_articles(records, threshold, districts)
-        stats.articles = len(articles)
-        stats.duplicates = len(records) - len(articles)
-        stats.written, stats.deleted = _write_articles(db, articles)
-        _store_bodies_once(db, records, articles)
+        done = _write_articles(db, build_articles(records, threshold, districts))
+        stats.articles, stats.written, stats.deleted = done.articles, done.written, done.deleted
+        stats.duplicates = len(records) - done.articles
+        _store_bodies_once(db, records, done.kept)
         db.execute("COMMIT")
     except BaseException:
         if db.in_transaction:  # on a full disk SQLite may already have rolled back
             db.execute("ROLLBACK")
         raise
+
+
+def _account(outcome: DumpOutcome, stats: IngestStats, progress: Progress | None) -> None:
+    stats.bytes += outcome.size
+    if outcome.error:
+        stats.failed.append((outcome.file, outcome.error))
+    elif outcome.unchanged:
+        stats.reused += 1
+    else:
+        stats.parsed += 1
+    if progress:
+        progress(outcome.file, outcome.size, len(outcome.records))
 
 
 def _count_existing(db: sqlite3.Connection, stats: IngestStats) -> None:
@@ -248,91 +268,94 @@ def _count_existing(db: sqlite3.Connection, stats: IngestStats) -> None:
     stats.duplicates = stats.records - stats.articles
 
 
-def _write_dumps(
-    db: sqlite3.Connection, changed: list[tuple[Entry, DumpOutcome]], gone: list[str]
-) -> None:
+def _remove_dumps(db: sqlite3.Connection, gone: list[str]) -> None:
     for file in gone:
         db.execute("DELETE FROM records WHERE dump = ?", (file,))
         db.execute("DELETE FROM dumps WHERE file = ?", (file,))
-    for entry, out in sorted(changed, key=lambda pair: pair[0].file):
-        assert out.summary is not None  # only parsed outcomes are "changed"
-        db.execute("DELETE FROM records WHERE dump = ?", (entry.file,))
-        db.execute(
-            "INSERT OR REPLACE INTO dumps VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (entry.file, out.digest, entry.site, entry.layout, *out.summary),
-        )
-        db.executemany(
-            "INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            [
-                (
-                    record_key(r),
-                    entry.file,
-                    r.provenance.first_line,
-                    r.provenance.last_line,
-                    r.title,
-                    r.tag,
-                    r.date,
-                    r.source,
-                    r.layout,
-                    r.body,
-                    primary,
-                    json.dumps(mentions, ensure_ascii=False),
-                )
-                for r, (primary, mentions) in zip(out.records, out.districts, strict=True)
-            ],
-        )
 
 
-def _load_records(db: sqlite3.Connection) -> tuple[list[Record], Districts]:
-    """Every stored record; a kept record's body lives only in its article (stored once)."""
-    rows = db.execute(
-        "SELECT r.dump, r.first_line, r.last_line, r.title, r.tag, r.date, r.source, r.layout,"
-        " COALESCE(r.body, a.body), r.district, r.mentions"
-        " FROM records r LEFT JOIN articles a ON r.body IS NULL AND a.representative = r.key"
+def _write_dump(db: sqlite3.Connection, entry: Entry, out: DumpOutcome) -> dict[str, str]:
+    """Store a parsed dump's row and records; bodies are returned, stored after clustering."""
+    assert out.summary is not None  # only parsed outcomes are written
+    db.execute("DELETE FROM records WHERE dump = ?", (entry.file,))
+    db.execute(
+        "INSERT OR REPLACE INTO dumps VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (entry.file, out.digest, entry.site, entry.layout, *out.summary),
     )
-    records: list[Record] = []
-    districts: Districts = {}
-    for dump, first, last, title, tag, date, source, layout, body, primary, mentions in rows:
-        if body is None:
-            raise CorpusError(f"record {dump}:{first} lost its body; rebuild the corpus")
-        record = Record(
-            title,
-            tag,
-            date,
-            source,
-            body.split("\n") if body else [],
-            Provenance(dump, first, last),
-            layout,
+    rows = [
+        (
+            record_key(r),
+            entry.file,
+            r.provenance.first_line,
+            r.provenance.last_line,
+            r.title,
+            r.tag,
+            r.date,
+            r.source,
+            r.layout,
+            None,
+            primary,
+            json.dumps(mentions, ensure_ascii=False),
         )
-        records.append(record)
-        districts[record_key(record)] = (primary, json.loads(mentions))
+        for r, (primary, mentions) in zip(out.records, out.districts, strict=True)
+    ]
+    db.executemany("INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+    return {record_key(r): r.body for r in out.records}
+
+
+class Row(NamedTuple):
+    """A stored record as clustering needs it: plain fields, the body as one string."""
+
+    key: str
+    title: str
+    tag: str | None
+    date: str | None
+    source: str | None
+    body: str
+
+
+def _load_records(db: sqlite3.Connection, fresh: dict[str, str]) -> tuple[list[Row], Districts]:
+    """Every record: new ones' bodies from memory, stored ones' from the record or its article."""
+    rows = db.execute(
+        "SELECT r.key, r.title, r.tag, r.date, r.source, COALESCE(r.body, a.body),"
+        " r.district, r.mentions"
+        " FROM records r LEFT JOIN articles a ON r.body IS NULL AND a.representative = r.key"
+        " ORDER BY r.key"
+    )
+    records: list[Row] = []
+    districts: Districts = {}
+    for key, title, tag, date, source, stored, primary, mentions in rows:
+        body = fresh.get(key)  # a re-parsed dump's text wins over what was stored
+        if body is None and stored is not None:
+            body = zlib.decompress(stored).decode() if isinstance(stored, bytes) else stored
+        if body is None:
+            raise CorpusError(f"record {key} lost its body; rebuild the corpus")
+        records.append(Row(key, title, tag, date, source, body))
+        districts[key] = (primary, json.loads(mentions))
     return records, districts
 
 
-def _store_bodies_once(
-    db: sqlite3.Connection, records: list[Record], articles: list[Article]
-) -> None:
+def _store_bodies_once(db: sqlite3.Connection, records: list[Row], kept: set[str]) -> None:
     """Kept records' bodies are their articles' bodies: store them once to keep the corpus small."""
-    kept = {a.representative for a in articles}
     db.executemany(
         "UPDATE records SET body = NULL WHERE key = ? AND body IS NOT NULL",
         [(k,) for k in sorted(kept)],
     )
+    # Duplicates' bodies are read only to re-cluster, so they are stored compressed.
     db.executemany(
         "UPDATE records SET body = ? WHERE key = ? AND body IS NULL",
-        [(r.body, k) for r in records if (k := record_key(r)) not in kept],
+        [(zlib.compress(r.body.encode(), 6), r.key) for r in records if r.key not in kept],
     )
 
 
 def build_articles(
-    records: Iterable[Record], threshold: float = 0.8, districts: Districts | None = None
-) -> list[Article]:
-    """Cluster records into articles with the keep policy: fullest body, earliest date."""
+    records: Sequence[Row], threshold: float = 0.8, districts: Districts | None = None
+) -> Iterator[Article]:
+    """Cluster records into articles, one at a time: fullest body kept, earliest date."""
     from zsctl.dedup import DedupItem, cluster
 
-    by_key = {record_key(r): r for r in records}
-    items = [DedupItem(k, r.title, r.body) for k, r in sorted(by_key.items())]
-    articles: list[Article] = []
+    by_key = {r.key: r for r in records}
+    items = [DedupItem(r.key, r.title, r.body) for r in records]
     used: set[str] = set()
     for c in cluster(items, threshold=threshold):
         rep = by_key[c.representative]
@@ -344,33 +367,30 @@ def build_articles(
         tag = rep.tag or next((m.tag for m in members if m.tag), None)
         dates = sorted(m.date for m in members if m.date)
         primary, mentions = _districts_of(rep, tag, districts)
-        articles.append(
-            Article(
-                id=_unique_id(rep, used),
-                title=rep.title,
-                tag=tag,
-                date=dates[0] if dates else None,
-                district=primary,
-                source=rep.source or next((m.source for m in members if m.source), None),
-                paragraphs=rep.paragraphs,
-                representative=c.representative,
-                sources=sources,
-                mentions=mentions,
-                edges=[(e.a, e.b, e.kind, round(e.score, 4)) for e in c.edges],
-            )
+        yield Article(
+            id=_unique_id(rep, used),
+            title=rep.title,
+            tag=tag,
+            date=dates[0] if dates else None,
+            district=primary,
+            source=rep.source or next((m.source for m in members if m.source), None),
+            paragraphs=rep.body.split("\n") if rep.body else [],
+            representative=c.representative,
+            sources=sources,
+            mentions=mentions,
+            edges=[(e.a, e.b, e.kind, round(e.score, 4)) for e in c.edges],
         )
-    return sorted(articles, key=lambda a: a.id)
 
 
 def _districts_of(
-    rep: Record, tag: str | None, districts: Districts | None
+    rep: Row, tag: str | None, districts: Districts | None
 ) -> tuple[str | None, dict[str, int]]:
     """The kept record's districts, computed at parse time; the tag may come from a twin."""
     from zsctl.districts import assign
 
     if districts is not None and tag == rep.tag:
-        return districts[record_key(rep)]
-    where = assign(tag, rep.title, rep.paragraphs)
+        return districts[rep.key]
+    where = assign(tag, rep.title, rep.body.split("\n"))
     return where.primary, dict(where.mentions)
 
 
@@ -385,7 +405,7 @@ def _scores_to_representative(c: Cluster) -> dict[str, tuple[str, float]]:
     return best
 
 
-def _unique_id(rep: Record, used: set[str]) -> str:
+def _unique_id(rep: Row, used: set[str]) -> str:
     from zsctl.textnorm import normalize_for_dedup
 
     text = normalize_for_dedup(rep.title) + "\x00" + normalize_for_dedup(rep.body)
@@ -397,29 +417,41 @@ def _unique_id(rep: Record, used: set[str]) -> str:
     return full[:length]
 
 
-def _write_articles(db: sqlite3.Connection, articles: list[Article]) -> tuple[int, int]:
-    """Replace only articles whose content changed; returns (written, deleted)."""
-    old = {row[0]: row[1:] for row in db.execute("SELECT id, n, digest FROM articles")}
-    new = {a.id: a for a in articles}
-    stale = [
-        (aid, n)
-        for aid, (n, digest) in old.items()
-        if aid not in new or new[aid].digest() != digest
-    ]
-    for aid, n in stale:
-        db.execute(
-            "INSERT INTO article_fts(article_fts, rowid, title, body) "
-            "SELECT 'delete', n, title, body FROM articles WHERE n = ?",
-            (n,),
-        )
-        db.execute("DELETE FROM articles WHERE id = ?", (aid,))
-    fresh = [a for a in articles if a.id not in old or any(aid == a.id for aid, _ in stale)]
-    for a in fresh:
-        _insert_article(db, a)
-    return len(fresh), len(stale)
+def _write_articles(db: sqlite3.Connection, articles: Iterable[Article]) -> WriteResult:
+    """Write articles as they come, replacing only those whose content changed."""
+    old = {row[0]: (row[1], row[2]) for row in db.execute("SELECT id, n, digest FROM articles")}
+    # Into an empty index, one 'rebuild' pass is cheaper than a trigram insert per article.
+    bulk = not old
+    result = WriteResult()
+    for a in articles:
+        result.articles += 1
+        result.kept.add(a.representative)
+        previous = old.pop(a.id, None)
+        if previous is not None and previous[1] == a.digest():
+            continue
+        if previous is not None:
+            _delete_article(db, a.id, previous[0])
+            result.deleted += 1
+        _insert_article(db, a, index=not bulk)
+        result.written += 1
+    for aid, (n, _) in sorted(old.items()):
+        _delete_article(db, aid, n)
+        result.deleted += 1
+    if bulk:
+        db.execute("INSERT INTO article_fts(article_fts) VALUES ('rebuild')")
+    return result
 
 
-def _insert_article(db: sqlite3.Connection, a: Article) -> None:
+def _delete_article(db: sqlite3.Connection, article_id: str, n: int) -> None:
+    db.execute(
+        "INSERT INTO article_fts(article_fts, rowid, title, body) "
+        "SELECT 'delete', n, title, body FROM articles WHERE n = ?",
+        (n,),
+    )
+    db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+
+
+def _insert_article(db: sqlite3.Connection, a: Article, index: bool = True) -> None:
     body = "\n".join(a.paragraphs)
     cur = db.execute(
         "INSERT INTO articles (id, title, tag, date, district, source, body, paragraphs, length,"
@@ -439,9 +471,11 @@ def _insert_article(db: sqlite3.Connection, a: Article) -> None:
             a.digest(),
         ),
     )
-    db.execute(
-        "INSERT INTO article_fts(rowid, title, body) VALUES (?,?,?)", (cur.lastrowid, a.title, body)
-    )
+    if index:
+        db.execute(
+            "INSERT INTO article_fts(rowid, title, body) VALUES (?,?,?)",
+            (cur.lastrowid, a.title, body),
+        )
     db.executemany(
         "INSERT INTO article_sources VALUES (?,?,?,?)",
         [(a.id, k, kind, s) for k, kind, s in a.sources],

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from zsctl.errors import CorpusError
 
-SCHEMA_VERSION = 2  # bump on every schema change: an older corpus is refused, not misread
+SCHEMA_VERSION = 3  # bump on every schema change: an older corpus is refused, not misread
 APPLICATION_ID = 0x7A73_6374  # "zsct": marks the file as a zsctl corpus
 
 SCHEMA = """
@@ -41,8 +41,9 @@ CREATE TABLE records (
     date TEXT,                     -- as listed in that dump, ISO 8601
     source TEXT,
     layout TEXT NOT NULL,
-    body TEXT,                     -- paragraphs joined by newlines; NULL when the record is
-                                   -- its article's kept record (the body is stored there)
+    body BLOB,                     -- zlib of the UTF-8 paragraphs joined by newlines; NULL
+                                   -- when the record is its article's kept record (the body
+                                   -- is stored there, once)
     district TEXT,                 -- primary district of this record alone
     mentions TEXT NOT NULL         -- JSON {district: count} of this record alone
 );
@@ -119,6 +120,8 @@ def connect_write(path: Path) -> sqlite3.Connection:
     try:
         db = sqlite3.connect(path, isolation_level=None)
         db.execute("PRAGMA busy_timeout = 10000")
+        # A large page cache keeps the trigram index's segment merges in memory.
+        db.execute("PRAGMA cache_size = -262144")
         if db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
             _create(db)
         _check_version(db, path)
