@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sqlite3
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -55,6 +56,16 @@ def command(fn: Callable[..., int | None]) -> Callable[..., None]:
         except BrokenPipeError:
             quiet_broken_pipe()
             raise typer.Exit(0) from None
+        except sqlite3.DatabaseError as exc:
+            # A corpus damaged past its header opens, then fails mid-query.
+            from zsctl.cli.output import inert, message
+
+            message(
+                f"error: corpus unreadable ({inert(str(exc))}); rebuild it with `zsctl ingest`"
+                " after moving the damaged file aside",
+                style="red",
+            )
+            raise typer.Exit(1) from None
         if code:
             raise typer.Exit(code)
 
@@ -69,9 +80,19 @@ def quiet_broken_pipe() -> None:
 
 def _register() -> None:
     # Command modules import the library lazily inside their functions, so start-up stays fast.
-    from zsctl.cli import check_cmd, dupes_cmd, ingest_cmd
+    from zsctl.cli import (
+        check_cmd,
+        dupes_cmd,
+        export_cmd,
+        grep_cmd,
+        ingest_cmd,
+        list_cmd,
+        show_cmd,
+        stats_cmd,
+    )
 
-    for module in (check_cmd, ingest_cmd, dupes_cmd):
+    searching = (list_cmd, show_cmd, grep_cmd, export_cmd, stats_cmd)
+    for module in (check_cmd, ingest_cmd, *searching, dupes_cmd):
         module.register(app)
 
 

@@ -1,0 +1,118 @@
+"""`zsctl export`: the (filtered) corpus as JSONL or CSV, schema in docs/EXPORT_SCHEMA.md."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from zsctl.cli.options import (
+    CorpusOpt,
+    DateOpt,
+    DistrictOpt,
+    SinceOpt,
+    SourceOpt,
+    TagOpt,
+    UntilOpt,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from zsctl.query import Detail
+
+
+class ExportFormat(StrEnum):
+    """Formats of `export`."""
+
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to the app."""
+    from zsctl.cli.app import command
+
+    app.command("export")(command(export))
+
+
+def export(
+    fmt: Annotated[
+        ExportFormat,
+        typer.Option(
+            "--format", "-f", metavar="FORMAT", help="jsonl (one JSON object per line) or csv."
+        ),
+    ] = ExportFormat.jsonl,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write to FILE (via a temporary file renamed at the end); default or '-': stdout.",
+            show_default=False,
+        ),
+    ] = None,
+    district: DistrictOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    date: DateOpt = None,
+    source: SourceOpt = None,
+    tag: TagOpt = None,
+    corpus: CorpusOpt = None,
+) -> int:
+    """Export articles oldest first (undated last, ties by id): same corpus, same bytes.
+
+    Every line/row carries schema_version; the fields are documented in docs/EXPORT_SCHEMA.md.
+    """
+    import time
+
+    from zsctl.cli.options import make_filters
+    from zsctl.cli.render import note, open_corpus
+    from zsctl.query import iter_details
+
+    filters = make_filters(district, since, until, date, source, tag)
+    db = open_corpus(corpus)
+    started = time.monotonic()
+    articles = iter_details(db, filters)
+    if output is None or str(output) == "-":
+        n = _to_stdout(articles, fmt.value)
+        note(f"exported {n} article(s) in {time.monotonic() - started:.1f}s")
+        return 0
+    from zsctl.export import write_file
+
+    n = write_file(articles, fmt.value, output)
+    size = output.stat().st_size / 1e6
+    note(f"exported {n} article(s) to {output} ({size:.1f} MB, {time.monotonic() - started:.1f}s)")
+    return 0
+
+
+def _to_stdout(articles: Iterable[Detail], fmt: str) -> int:
+    """UTF-8 on stdout whatever the locale; inert if it is a terminal."""
+    import sys
+
+    from zsctl.cli.output import is_tty
+    from zsctl.export import write_csv, write_jsonl
+
+    sys.stdout.flush()
+    # JSON and CSV only hold such characters inside strings, where inert()'s \\uXXXX is also
+    # the JSON escape: a JSON line on a terminal still parses to the same value.
+    out = _InertWriter() if is_tty() else sys.stdout.buffer
+    n = (write_jsonl if fmt == "jsonl" else write_csv)(articles, out)
+    sys.stdout.flush()
+    sys.stdout.buffer.flush()
+    return n
+
+
+class _InertWriter:
+    """Writes UTF-8 bytes to the terminal with terminal-driving characters escaped."""
+
+    def write(self, data: bytes) -> int:
+        """Write `data` inert."""
+        import sys
+
+        from zsctl.cli.output import inert
+
+        return sys.stdout.write(inert(data.decode()))

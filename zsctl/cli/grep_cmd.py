@@ -1,0 +1,205 @@
+"""`zsctl grep PATTERN`: search titles and bodies, with a highlighted snippet per article."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from zsctl.cli.options import (
+    CorpusOpt,
+    DateOpt,
+    DistrictOpt,
+    JsonOpt,
+    SinceOpt,
+    SortKey,
+    SortOpt,
+    SourceOpt,
+    TagOpt,
+    UntilOpt,
+)
+
+if TYPE_CHECKING:
+    import sqlite3
+    from collections.abc import Iterator
+
+    from rich.text import Text
+
+    from zsctl.query import Filters, Hit, Search
+
+COLUMNS = ("id", "date", "district", "title", "snippet")
+DEFAULT_CONTEXT = 30
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to the app."""
+    from zsctl.cli.app import command
+
+    app.command("grep")(command(grep))
+
+
+def grep(
+    pattern: Annotated[
+        str, typer.Argument(metavar="PATTERN", help="Text to find (a regex with -E).")
+    ],
+    regex: Annotated[
+        bool, typer.Option("--regex", "-E", help="PATTERN is a Python regular expression.")
+    ] = False,
+    ignore_case: Annotated[bool, typer.Option("--ignore-case", "-i", help="Ignore case.")] = False,
+    count: Annotated[
+        bool, typer.Option("--count", "-c", help="Print only the number of matching articles.")
+    ] = False,
+    ids: Annotated[
+        bool, typer.Option("--ids", "-l", help="Print only the ids of matching articles.")
+    ] = False,
+    context: Annotated[
+        int,
+        typer.Option(
+            "--context", "-C", min=0, metavar="N", help="Characters of context around a match."
+        ),
+    ] = DEFAULT_CONTEXT,
+    district: DistrictOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    date: DateOpt = None,
+    source: SourceOpt = None,
+    tag: TagOpt = None,
+    sort: SortOpt = SortKey.newest,
+    limit: Annotated[
+        int,
+        typer.Option("--limit", "-n", min=0, metavar="N", help="Stop after N articles; 0 for all."),
+    ] = 0,
+    json: JsonOpt = False,
+    corpus: CorpusOpt = None,
+) -> int:
+    """Find articles whose title or body contains PATTERN (fixed text unless -E).
+
+    One line per matching article (newest first) with the first match and its context;
+    piped output is tab-separated after a header line. Exit 0 when something matched,
+    1 when nothing did, 2 on a usage error.
+    """
+    from zsctl.cli.options import make_filters
+    from zsctl.cli.render import open_corpus
+    from zsctl.errors import UsageError
+    from zsctl.query import compile_search
+
+    if count and ids:
+        raise UsageError("use -c (count) or -l (ids), not both")
+    search = compile_search(pattern, regex=regex, ignore_case=ignore_case)
+    filters = make_filters(district, since, until, date, source, tag)
+    db = open_corpus(corpus)
+    if count:
+        return _count(db, search, filters, json)
+    if ids:
+        return _ids(db, search, filters, sort.value, limit or None, json)
+    return _hits(db, search, filters, sort.value, limit or None, context, json)
+
+
+def _count(db: sqlite3.Connection, search: Search, filters: Filters, json: bool) -> int:
+    from zsctl.cli.output import print_json
+    from zsctl.query import grep_count
+
+    n = grep_count(db, search, filters)
+    if json:
+        print_json({"count": n})
+    else:
+        print(n, flush=True)
+    return 0 if n else 1
+
+
+def _ids(
+    db: sqlite3.Connection,
+    search: Search,
+    filters: Filters,
+    sort: str,
+    limit: int | None,
+    json: bool,
+) -> int:
+    from zsctl.cli.render import json_array, line
+    from zsctl.query import grep_ids
+
+    found = grep_ids(db, search, filters, sort, limit)
+    if json:
+        return 0 if json_array(found) else 1
+    n = 0
+    for aid in found:
+        line((aid,))
+        n += 1
+    return 0 if n else 1
+
+
+def _hits(
+    db: sqlite3.Connection,
+    search: Search,
+    filters: Filters,
+    sort: str,
+    limit: int | None,
+    context: int,
+    json: bool,
+) -> int:
+    from zsctl.cli.output import is_tty
+    from zsctl.query import grep
+
+    hits = grep(db, search, filters, sort, limit)
+    if json:
+        from zsctl.cli.render import json_array
+
+        n = json_array(_hit_dict(h, context) for h in hits)
+    elif is_tty():
+        n = _rich(hits, context)
+    else:
+        n = _plain(hits, context)
+    return 0 if n else 1
+
+
+def _hit_dict(hit: Hit, context: int) -> dict[str, object]:
+    snippet = hit.snippet(context)
+    span = hit.body_span if hit.body_span is not None else hit.title_spans[0]
+    return {
+        **hit.article.as_dict(),
+        "matches": hit.count,
+        "field": snippet.field,
+        "start": span[0],
+        "end": span[1],
+        "match": snippet.match,
+        "snippet": snippet.text(),
+    }
+
+
+def _plain(hits: Iterator[Hit], context: int) -> int:
+    from zsctl.cli.render import flat, line
+
+    line(COLUMNS)
+    n = 0
+    for hit in hits:
+        a = hit.article
+        line((a.id, a.date, a.district, a.title, flat(hit.snippet(context).text())))
+        n += 1
+    return n
+
+
+def _rich(hits: Iterator[Hit], context: int) -> int:
+    from rich.text import Text
+
+    from zsctl.cli.render import ID_STYLE, highlighted, show, text
+
+    n = 0
+    for hit in hits:
+        a = hit.article
+        head = Text.assemble((a.id, ID_STYLE), "  ", text(a.date), "  ", text(a.district), "  ")
+        head.append_text(highlighted(a.title, hit.title_spans))
+        head.append(f"  ({hit.count} match{'es' if hit.count != 1 else ''})", style="dim")
+        show(head)
+        show(Text("    ").append_text(_snippet_text(hit, context)))
+        n += 1
+    return n
+
+
+def _snippet_text(hit: Hit, context: int) -> Text:
+    """The snippet on one line with the match highlighted."""
+    from zsctl.cli.render import flat, highlighted
+
+    snippet = hit.snippet(context)
+    before, match = flat(snippet.before), flat(snippet.match)
+    joined = before + match + flat(snippet.after)
+    return highlighted(joined, [(len(before), len(before) + len(match))])

@@ -1,0 +1,107 @@
+"""`zsctl list`: the articles in the corpus, filtered and ordered."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from zsctl.cli.options import (
+    CorpusOpt,
+    DateOpt,
+    DistrictOpt,
+    JsonOpt,
+    LimitOpt,
+    SinceOpt,
+    SortKey,
+    SortOpt,
+    SourceOpt,
+    TagOpt,
+    UntilOpt,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from zsctl.query import Summary
+
+COLUMNS = ("id", "date", "district", "title", "sources")
+DEFAULT_LIMIT = 50
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to the app."""
+    from zsctl.cli.app import command
+
+    app.command("list")(command(list_articles))
+
+
+def list_articles(
+    district: DistrictOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    date: DateOpt = None,
+    source: SourceOpt = None,
+    tag: TagOpt = None,
+    sort: SortOpt = SortKey.newest,
+    limit: LimitOpt = DEFAULT_LIMIT,
+    json: JsonOpt = False,
+    corpus: CorpusOpt = None,
+) -> int:
+    """List articles (newest first): id, date, district, title, number of dump records.
+
+    Piped output is one tab-separated line per article after a header line; --json gives an
+    array of {id, date, district, title, tag, sources}.
+    """
+    from itertools import islice
+
+    from zsctl.cli.options import make_filters
+    from zsctl.cli.render import note, open_corpus
+    from zsctl.query import count, summaries
+
+    filters = make_filters(district, since, until, date, source, tag)
+    db = open_corpus(corpus)
+    # One row past the limit tells whether the list was cut, without counting every match.
+    found = summaries(db, filters, sort.value, limit + 1 if limit else None)
+    shown = _emit(islice(found, limit) if limit else found, json)
+    if next(found, None) is not None:
+        note(f"showing {limit} of {count(db, filters)} articles; --limit 0 shows all")
+    elif shown == 0:
+        note("no articles match" if filters.active() else "the corpus has no articles")
+    return 0
+
+
+def _emit(rows: Iterator[Summary], json: bool) -> int:
+    """Write the rows in the format stdout wants; returns how many."""
+    from zsctl.cli.output import is_tty
+    from zsctl.cli.render import json_array, line
+
+    if json:
+        return json_array(s.as_dict() for s in rows)
+    if is_tty():
+        return _rich(rows)
+    line(COLUMNS)
+    n = 0
+    for s in rows:
+        line((s.id, s.date, s.district, s.title, s.sources))
+        n += 1
+    return n
+
+
+def _rich(rows: Iterable[Summary]) -> int:
+    from zsctl.cli.render import ID_STYLE, show, table, text
+
+    out = table(
+        None,
+        [
+            ("id", {"style": ID_STYLE, "no_wrap": True}),
+            ("date", {"no_wrap": True}),
+            ("district", {"no_wrap": True}),
+            ("title", {"overflow": "ellipsis", "no_wrap": True, "ratio": 1}),
+            ("sources", {"justify": "right"}),
+        ],
+    )
+    for s in rows:
+        out.add_row(s.id, text(s.date), text(s.district), text(s.title), str(s.sources))
+    show(out)
+    return out.row_count

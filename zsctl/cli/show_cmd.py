@@ -1,0 +1,205 @@
+"""`zsctl show ID`: one article with its metadata, sources, duplicate edges and body."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from zsctl.cli.options import DEFAULT_SEEDS, CorpusOpt, JsonOpt, SeedsOpt
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from zsctl.query import Detail, RawSource
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to the app."""
+    from zsctl.cli.app import command
+
+    app.command("show")(command(show))
+
+
+def show(
+    article_id: Annotated[str, typer.Argument(metavar="ID", help="Full id or a unique prefix.")],
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw",
+            help="Print each source's lines as they are in its dump (read from --seeds) "
+            "instead of the body; verbatim when piped, inert on a terminal.",
+        ),
+    ] = False,
+    seeds: SeedsOpt = DEFAULT_SEEDS,
+    json: JsonOpt = False,
+    corpus: CorpusOpt = None,
+) -> int:
+    """Show one article: metadata, district mentions, sources, duplicate edges, then the body.
+
+    Piped output is tab-separated 'key<TAB>value' lines, a blank line, then one paragraph per
+    line separated by blank lines (with --raw: '==> dump:first-last <==' and the dump lines).
+    """
+    from zsctl.cli.render import open_corpus
+    from zsctl.query import detail, raw_sources, resolve_id
+
+    db = open_corpus(corpus)
+    article = detail(db, resolve_id(db, article_id))
+    sources = raw_sources(db, seeds, article.sources) if raw else None
+    if sources and any(r.changed for r in sources):
+        from zsctl.cli.render import note
+
+        note("warning: a dump changed since ingest; its lines may not line up (re-ingest)")
+    if json:
+        _json(article, sources)
+    else:
+        from zsctl.cli.output import is_tty
+
+        (_rich if is_tty() else _plain)(article, sources)
+    return 0
+
+
+def _json(article: Detail, sources: list[RawSource] | None) -> None:
+    from zsctl.cli.output import print_json
+    from zsctl.export import article_dict
+
+    data = article_dict(article)
+    if sources is not None:
+        data["raw"] = [
+            {
+                "dump": r.source.dump,
+                "first_line": r.source.first_line,
+                "last_line": r.source.last_line,
+                "changed": r.changed,
+                "lines": r.lines,
+            }
+            for r in sources
+        ]
+    print_json(data)
+
+
+def _metadata(a: Detail) -> list[tuple[str, object]]:
+    mentions = ", ".join(f"{d} {n}" for d, n in a.mentions)
+    return [
+        ("id", a.id),
+        ("title", a.title),
+        ("date", a.date),
+        ("district", a.district),
+        ("mentions", mentions),
+        ("tag", a.tag),
+        ("source", a.source_label),
+        ("length", f"{a.length} characters, {_plural(len(a.paragraphs), 'paragraph')}"),
+    ]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _plain(a: Detail, sources: list[RawSource] | None) -> None:
+    import sys
+
+    from zsctl.cli.output import inert
+    from zsctl.cli.render import line
+
+    for key, value in _metadata(a):
+        line((key, value))
+    for s in a.sources:
+        where = f"{s.dump}:{s.first_line}-{s.last_line}"
+        line(("record", where, s.date, s.kind, f"{s.score:.3f}", s.title))
+    for e in a.edges:
+        line(("edge", e.a, e.b, e.kind, f"{e.score:.3f}"))
+    if sources is not None:
+        _plain_raw(sources)
+        return
+    for paragraph in a.paragraphs:
+        sys.stdout.write("\n" + inert(paragraph) + "\n")
+        sys.stdout.flush()
+
+
+def _plain_raw(sources: list[RawSource]) -> None:
+    """The dump lines verbatim when piped (they are the evidence); inert on a terminal."""
+    import sys
+
+    from zsctl.cli.render import cell
+
+    for r in sources:
+        s = r.source
+        sys.stdout.write(f"\n==> {cell(s.dump)}:{s.first_line}-{s.last_line} <==\n")
+        for text in r.lines:
+            sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+
+
+def _rich(a: Detail, sources: list[RawSource] | None) -> None:
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.table import Table
+
+    from zsctl.cli.render import ID_STYLE, show, text
+
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for key, value in _metadata(a):
+        grid.add_row(key, text(value, ID_STYLE if key == "id" else None))
+    parts: list[Table] = [grid, _sources_table(a)]
+    if a.edges:
+        parts.append(_edges_table(a))
+    show(Panel(Group(*parts), title=text(a.title), title_align="left"))
+    if sources is not None:
+        _rich_raw(sources)
+        return
+    for paragraph in a.paragraphs:
+        show(text(paragraph))
+        show("")
+
+
+def _sources_table(a: Detail) -> Table:
+    from zsctl.cli.render import table, text
+
+    out = table(
+        "sources",
+        [
+            ("dump", {"no_wrap": True}),
+            ("lines", {"no_wrap": True}),
+            ("listed", {"no_wrap": True}),
+            ("kind", {}),
+            ("score", {"justify": "right"}),
+            ("title as listed", {"overflow": "fold", "ratio": 1}),
+        ],
+    )
+    for s in a.sources:
+        out.add_row(
+            text(s.dump),
+            f"{s.first_line}-{s.last_line}",
+            text(s.date),
+            s.kind,
+            f"{s.score:.3f}",
+            text(s.title),
+        )
+    return out
+
+
+def _edges_table(a: Detail) -> Table:
+    from zsctl.cli.render import table, text
+
+    out = table(
+        "duplicate edges",
+        [("a", {}), ("b", {}), ("kind", {}), ("score", {"justify": "right"})],
+    )
+    for e in a.edges:
+        out.add_row(text(e.a), text(e.b), e.kind, f"{e.score:.3f}")
+    return out
+
+
+def _rich_raw(sources: list[RawSource]) -> None:
+    from rich.rule import Rule
+
+    from zsctl.cli.render import show, text
+
+    for r in sources:
+        s = r.source
+        show(Rule(text(f"{s.dump}:{s.first_line}-{s.last_line} ({s.kind})"), align="left"))
+        for raw in r.lines:
+            show(text(raw) if raw else "")

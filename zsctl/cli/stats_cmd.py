@@ -1,0 +1,117 @@
+"""`zsctl stats`: how many articles per district and per month."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from zsctl.cli.options import (
+    CorpusOpt,
+    DateOpt,
+    DistrictOpt,
+    JsonOpt,
+    SinceOpt,
+    SourceOpt,
+    TagOpt,
+    UntilOpt,
+)
+
+if TYPE_CHECKING:
+    from zsctl.query import Stats
+
+NO_DISTRICT = "(none)"
+UNDATED = "(undated)"
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to the app."""
+    from zsctl.cli.app import command
+
+    app.command("stats")(command(stats))
+
+
+def stats(
+    district: DistrictOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    date: DateOpt = None,
+    source: SourceOpt = None,
+    tag: TagOpt = None,
+    json: JsonOpt = False,
+    corpus: CorpusOpt = None,
+) -> int:
+    """Articles by primary district (and how many mention each) and by month.
+
+    Piped output is tab-separated: 'articles N', 'sources N', then 'district NAME ARTICLES
+    MENTIONED' and 'month YYYY-MM ARTICLES' lines (empty months included, '-' for none).
+    """
+    from zsctl.cli.options import make_filters
+    from zsctl.cli.render import open_corpus
+    from zsctl.query import stats as compute
+
+    filters = make_filters(district, since, until, date, source, tag)
+    result = compute(open_corpus(corpus), filters)
+    if json:
+        _json(result)
+    else:
+        from zsctl.cli.output import is_tty
+
+        (_rich if is_tty() else _plain)(result)
+    return 0
+
+
+def _json(s: Stats) -> None:
+    from zsctl.cli.output import print_json
+
+    print_json(
+        {
+            "articles": s.articles,
+            "sources": s.records,
+            "by_district": [
+                {"district": d, "articles": n, "mentioned": m} for d, n, m in s.by_district
+            ],
+            "by_month": [{"month": m, "articles": n} for m, n in s.by_month],
+        }
+    )
+
+
+def _plain(s: Stats) -> None:
+    from zsctl.cli.render import line
+
+    line(("articles", s.articles))
+    line(("sources", s.records))
+    for d, n, m in s.by_district:
+        line(("district", d, n, m))
+    for month, n in s.by_month:
+        line(("month", month, n))
+
+
+def _rich(s: Stats) -> None:
+    from zsctl.cli.render import bar, show, table, text
+
+    top = max((n for _, n, _ in s.by_district), default=0)
+    districts = table(
+        f"{s.articles} articles from {s.records} dump records, by primary district",
+        [
+            ("district", {"no_wrap": True}),
+            ("articles", {"justify": "right"}),
+            ("", {"style": "green", "no_wrap": True}),
+            ("mentioned in", {"justify": "right"}),
+        ],
+    )
+    for d, n, m in s.by_district:
+        districts.add_row(text(d or NO_DISTRICT), str(n), bar(n, top), str(m))
+    show(districts)
+    top = max((n for _, n in s.by_month), default=0)
+    months = table(
+        "by month",
+        [
+            ("month", {"no_wrap": True}),
+            ("articles", {"justify": "right"}),
+            ("", {"style": "green", "no_wrap": True}),
+        ],
+    )
+    for month, n in s.by_month:
+        months.add_row(month or UNDATED, str(n), bar(n, top))
+    show(months)
