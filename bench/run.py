@@ -853,7 +853,19 @@ def performance_md(
         f"- Date: {info['date']}; load average (1, 5, 15 min) at the start: {info['load']}",
         "",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines) + _kept_analysis()
+
+
+ANALYSIS_MARKER = "<!-- analysis: written by hand, kept by bench.run -->"
+
+
+def _kept_analysis() -> str:
+    """The hand-written analysis below the marker in the current file survives a rewrite."""
+    if not PERFORMANCE_MD.exists():
+        return ""
+    text = PERFORMANCE_MD.read_text(encoding="utf-8")
+    at = text.find(ANALYSIS_MARKER)
+    return "\n" + text[at:] if at >= 0 else ""
 
 
 # ----------------------------------------------------------------------------- self-test
