@@ -8,7 +8,6 @@ import io
 import json
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -389,7 +388,7 @@ def test_hit_spans_count_and_snippet(db: sqlite3.Connection) -> None:
     hit = next(h for h in query.grep(db, search, Filters()) if h.article.id == "aaab00000005")
     assert hit.title_spans == ((4, 6),)
     assert hit.body_span == (0, 2)
-    assert hit.count == 5
+    assert hit.matches == 5
     snippet = hit.snippet(2)
     assert (snippet.field, snippet.before, snippet.match, snippet.after) == (
         "body",
@@ -492,13 +491,13 @@ def test_jsonl_fast_path_is_exactly_json_dumps(db: sqlite3.Connection) -> None:
     details = list(query.iter_details(db, Filters()))
     for a in details:
         assert export.jsonl_line(a) == dumps_line(a), a.id
-    empty = replace(details[0], body_utf8=b"")
+    empty = details[0]._replace(body_utf8=b"")
     assert export.jsonl_line(empty) == dumps_line(empty)
 
 
 def test_csv_fast_path_is_exactly_csv_writer(db: sqlite3.Connection) -> None:
     details = list(query.iter_details(db, Filters()))
-    details.append(replace(details[0], body_utf8=b"", title="a,b", tag=""))
+    details.append(details[0]._replace(body_utf8=b"", title="a,b", tag=""))
     for a in details:
         nested = {"districts", "sources", "paragraphs", "cluster"}
         values = [

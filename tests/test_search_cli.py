@@ -22,6 +22,8 @@ ENV = {"COLUMNS": "200", "LINES": "50", "NO_COLOR": None, "ZSCTL_CORPUS": None}
 INERT_ESC = "\\u001b"
 INERT_RLO = "\\u202e"
 
+app_module._register()
+
 
 @pytest.fixture(scope="module")
 def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
@@ -45,7 +47,6 @@ def tty(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def run(corpus_dir: tuple[Path, Path], *args: str, env: dict[str, str] | None = None) -> Result:
     """Invoke zsctl with the test corpus and seeds."""
-    app_module._register()
     corpus, seeds = corpus_dir
     extra = ["--corpus", str(corpus)]
     if args and args[0] == "show":
@@ -188,7 +189,6 @@ def test_bad_dates(corpus_dir: tuple[Path, Path], args: list[str]) -> None:
 
 
 def test_missing_corpus_tells_how_to_build_it(tmp_path: Path) -> None:
-    app_module._register()
     missing = tmp_path / "none.db"
     for args in (["list"], ["show", "abc"], ["grep", "x"], ["export"], ["stats"]):
         result = CliRunner().invoke(app_module.app, [*args, "--corpus", str(missing)], env=ENV)
@@ -197,7 +197,6 @@ def test_missing_corpus_tells_how_to_build_it(tmp_path: Path) -> None:
 
 
 def test_corpus_from_environment(corpus_dir: tuple[Path, Path]) -> None:
-    app_module._register()
     env = {**ENV, "ZSCTL_CORPUS": str(corpus_dir[0])}
     result = CliRunner().invoke(app_module.app, ["list", "--limit", "1"], env=env)
     assert column(result) == ["aaaa00000002"]
@@ -322,7 +321,6 @@ def test_show_raw_refuses_a_dump_outside_the_seeds(corpus_dir: tuple[Path, Path]
 
 
 def test_show_raw_without_seeds(corpus_dir: tuple[Path, Path], tmp_path: Path) -> None:
-    app_module._register()
     args = ["show", "aaaa00000001", "--raw", "--corpus", str(corpus_dir[0]), "--seeds", "nope"]
     result = CliRunner().invoke(app_module.app, args, env=ENV)
     assert result.exit_code == 1

@@ -9,10 +9,9 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 from json.encoder import encode_basestring as _q  # json's escaper for ensure_ascii=False
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from zsctl.errors import UsageError, ZsctlError
 from zsctl.query import Detail
@@ -94,8 +93,7 @@ def _tail(a: Detail) -> dict[str, Any]:
 # with other control characters simply take that generic path.
 
 
-@dataclass(frozen=True, slots=True)
-class _Encoded:
+class _Encoded(NamedTuple):
     """An article's nested fields as JSON text, and its body as a JSON string and array."""
 
     districts: str

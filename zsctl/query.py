@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -46,8 +45,7 @@ _CHUNK = 256
 _MONTH = re.compile(r"\d{4}-\d{2}")
 
 
-@dataclass(frozen=True, slots=True)
-class Filters:
+class Filters(NamedTuple):
     """Which articles a command looks at; repeated values of one filter are alternatives."""
 
     districts: tuple[str, ...] = ()  # canonical names, matched against the primary district
@@ -61,8 +59,7 @@ class Filters:
         return bool(self.districts or self.since or self.until or self.sources or self.tags)
 
 
-@dataclass(frozen=True, slots=True)
-class Summary:
+class Summary(NamedTuple):
     """One row of `list`: what identifies an article at a glance."""
 
     id: str
@@ -107,8 +104,7 @@ class Edge(NamedTuple):
     score: float
 
 
-@dataclass(frozen=True, slots=True)
-class Detail:
+class Detail(NamedTuple):
     """Everything stored about one article."""
 
     id: str
@@ -134,8 +130,7 @@ class Detail:
         return self.body.split("\n") if self.body_utf8 else []
 
 
-@dataclass(frozen=True, slots=True)
-class RawSource:
+class RawSource(NamedTuple):
     """A source record's lines as they are in its dump."""
 
     source: SourceRecord
@@ -143,8 +138,7 @@ class RawSource:
     changed: bool  # the dump's bytes differ from what was ingested: lines may not line up
 
 
-@dataclass(frozen=True, slots=True)
-class Search:
+class Search(NamedTuple):
     """A compiled grep pattern and the cheapest exact way to test it.
 
     Fixed strings are tested on the UTF-8 bytes SQLite hands over, before any decoding: a byte
@@ -174,8 +168,7 @@ class Search:
         return self.needle in title or self.needle in body
 
 
-@dataclass(frozen=True, slots=True)
-class Snippet:
+class Snippet(NamedTuple):
     """A match with its context; `before`/`after` start/end with '…' when cut."""
 
     field: str  # 'title' or 'body'
@@ -188,15 +181,14 @@ class Snippet:
         return self.before + self.match + self.after
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """An article that matches a search."""
 
     article: Summary
     body: str
     title_spans: tuple[tuple[int, int], ...]
     body_span: tuple[int, int] | None  # the first match in the body
-    count: int  # matches in title and body together
+    matches: int  # matches in title and body together
 
     def snippet(self, context: int) -> Snippet:
         """The first body match (else the first title match) with `context` characters around."""
@@ -205,16 +197,15 @@ class Hit:
         return _snippet("title", self.article.title, self.title_spans[0], context)
 
 
-@dataclass(slots=True)
-class Stats:
+class Stats(NamedTuple):
     """Counts by district and by month."""
 
     articles: int
     records: int
     # (district or None, articles with it as primary district, articles mentioning it)
-    by_district: list[tuple[str | None, int, int]] = field(default_factory=list)
+    by_district: list[tuple[str | None, int, int]]
     # ('YYYY-MM' or None for undated, articles), empty months between the first and last as 0
-    by_month: list[tuple[str | None, int]] = field(default_factory=list)
+    by_month: list[tuple[str | None, int]]
 
 
 def read_tuning(db: sqlite3.Connection) -> None:

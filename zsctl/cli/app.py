@@ -80,6 +80,8 @@ def quiet_broken_pipe() -> None:
 
 def _register() -> None:
     # Command modules import the library lazily inside their functions, so start-up stays fast.
+    if app.registered_commands:  # once only: each extra call would add every command again
+        return
     from zsctl.cli import (
         check_cmd,
         dupes_cmd,

@@ -157,7 +157,7 @@ def _hit_dict(hit: Hit, context: int) -> dict[str, object]:
     span = hit.body_span if hit.body_span is not None else hit.title_spans[0]
     return {
         **hit.article.as_dict(),
-        "matches": hit.count,
+        "matches": hit.matches,
         "field": snippet.field,
         "start": span[0],
         "end": span[1],
@@ -188,7 +188,7 @@ def _rich(hits: Iterator[Hit], context: int) -> int:
         a = hit.article
         head = Text.assemble((a.id, ID_STYLE), "  ", text(a.date), "  ", text(a.district), "  ")
         head.append_text(highlighted(a.title, hit.title_spans))
-        head.append(f"  ({hit.count} match{'es' if hit.count != 1 else ''})", style="dim")
+        head.append(f"  ({hit.matches} match{'es' if hit.matches != 1 else ''})", style="dim")
         show(head)
         show(Text("    ").append_text(_snippet_text(hit, context)))
         n += 1
