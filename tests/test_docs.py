@@ -24,8 +24,11 @@ def test_readme_opens_with_the_two_fresh_machine_commands() -> None:
 
 def test_every_command_is_documented_and_every_documented_command_exists() -> None:
     documented = set(re.findall(r"`zsctl ([a-z]+)", README))
-    documented |= {c for group in re.findall(r"`zsctl [a-z]+`(?:, `[a-z]+`)+", README)
-                   for c in re.findall(r"`([a-z]+)`", group)}
+    documented |= {
+        c
+        for group in re.findall(r"`zsctl [a-z]+`(?:, `[a-z]+`)+", README)
+        for c in re.findall(r"`([a-z]+)`", group)
+    }
     assert documented == _commands()
 
 

@@ -1108,7 +1108,12 @@ def test_missing_corpus_or_a_folder_is_a_clear_error(tmp_path: Path) -> None:
 # Each schema SCHEMA_VERSION has meant, by structure (tables, columns, indexes; not comments).
 # When you change store.SCHEMA, bump store.SCHEMA_VERSION and add its fingerprint here, so a
 # corpus built by an older zsctl is refused with the rebuild hint instead of failing mid-query.
-SCHEMA_FINGERPRINTS = {1: "efd33c59a0ea1ca3", 2: "02e64f76646fa96b", 3: "f3898aca27a6d8d2"}
+SCHEMA_FINGERPRINTS = {
+    1: "efd33c59a0ea1ca3",
+    2: "02e64f76646fa96b",
+    3: "f3898aca27a6d8d2",
+    4: "3da2fa0287ab7840",
+}
 
 
 def schema_fingerprint(schema: str) -> str:

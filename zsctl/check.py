@@ -6,10 +6,9 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from zsctl.errors import ZsctlError
+from zsctl.errors import DumpTooLargeError, ZsctlError
 from zsctl.manifest import MANIFEST_NAME, Entry, read_manifest
 from zsctl.model import LineKind, ParseResult
-from zsctl.errors import DumpTooLargeError
 from zsctl.parse import DumpLimits, dump_limits, parse_dump, read_dump
 from zsctl.problems import Problem
 from zsctl.rules import ChromeRules, default_rules

@@ -312,25 +312,26 @@ class Row(NamedTuple):
     date: str | None
     source: str | None
     body: str
+    stored: bool = True  # False when the records row holds no body (kept, or new)
 
 
 def _load_records(db: sqlite3.Connection, fresh: dict[str, str]) -> tuple[list[Row], Districts]:
     """Every record: new ones' bodies from memory, stored ones' from the record or its article."""
     rows = db.execute(
         "SELECT r.key, r.title, r.tag, r.date, r.source, COALESCE(r.body, a.body),"
-        " r.district, r.mentions"
+        " r.district, r.mentions, r.body IS NOT NULL"
         " FROM records r LEFT JOIN articles a ON r.body IS NULL AND a.representative = r.key"
         " ORDER BY r.key"
     )
     records: list[Row] = []
     districts: Districts = {}
-    for key, title, tag, date, source, stored, primary, mentions in rows:
+    for key, title, tag, date, source, stored, primary, mentions, has_body in rows:
         body = fresh.get(key)  # a re-parsed dump's text wins over what was stored
         if body is None and stored is not None:
             body = zlib.decompress(stored).decode() if isinstance(stored, bytes) else stored
         if body is None:
             raise CorpusError(f"record {key} lost its body; rebuild the corpus")
-        records.append(Row(key, title, tag, date, source, body))
+        records.append(Row(key, title, tag, date, source, body, bool(has_body)))
         districts[key] = (primary, json.loads(mentions))
     return records, districts
 
@@ -338,13 +339,18 @@ def _load_records(db: sqlite3.Connection, fresh: dict[str, str]) -> tuple[list[R
 def _store_bodies_once(db: sqlite3.Connection, records: list[Row], kept: set[str]) -> None:
     """Kept records' bodies are their articles' bodies: store them once to keep the corpus small."""
     db.executemany(
-        "UPDATE records SET body = NULL WHERE key = ? AND body IS NOT NULL",
-        [(k,) for k in sorted(kept)],
+        "UPDATE records SET body = NULL WHERE key = ?",
+        [(r.key,) for r in records if r.stored and r.key in kept],
     )
-    # Duplicates' bodies are read only to re-cluster, so they are stored compressed.
+    # Duplicates' bodies are read only to re-cluster, so they are stored compressed; only
+    # rows that lack one are written, so an incremental ingest touches few rows.
     db.executemany(
-        "UPDATE records SET body = ? WHERE key = ? AND body IS NULL",
-        [(zlib.compress(r.body.encode(), 6), r.key) for r in records if r.key not in kept],
+        "UPDATE records SET body = ? WHERE key = ?",
+        [
+            (zlib.compress(r.body.encode(), 6), r.key)
+            for r in records
+            if not r.stored and r.key not in kept
+        ],
     )
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class LineKind(str, Enum):
+class LineKind(StrEnum):
     """Where a dump line ended up; every line gets exactly one kind."""
 
     RECORD = "record"

@@ -2,9 +2,8 @@
 
 Every ordered query runs in two phases where bodies are involved: first SQLite orders the
 matching rowids (the sorter then holds a few bytes per row, never a body), then each article is
-fetched by rowid. Bodies sit before `paragraphs`, `length` and `n_sources` in the articles row,
-so reading any of those walks the body's overflow pages; summaries count sources from
-article_sources instead.
+fetched by rowid. The body is the last column of an articles row, so reading the metadata
+columns (n_sources, length, ...) never walks the body's overflow pages.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ SORT_KEYS = ("-date", "date", "id", "-id", "title", "-title", "sources", "-sourc
 DEFAULT_SORT = "-date"
 EXPORT_SORT = "date"
 
-_N_SOURCES = "(SELECT count(*) FROM article_sources s WHERE s.article_id = a.id)"
+_N_SOURCES = "a.n_sources"
 # Each order is one or more (extra condition, ORDER BY) parts run in turn: ascending dates need
 # two so undated articles come last without defeating the index.
 _ORDERS: dict[str, tuple[tuple[str | None, str], ...]] = {

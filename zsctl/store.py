@@ -11,7 +11,7 @@ from pathlib import Path
 
 from zsctl.errors import CorpusError
 
-SCHEMA_VERSION = 3  # bump on every schema change: an older corpus is refused, not misread
+SCHEMA_VERSION = 4  # bump on every schema change: an older corpus is refused, not misread
 APPLICATION_ID = 0x7A73_6374  # "zsct": marks the file as a zsctl corpus
 
 SCHEMA = """
@@ -57,12 +57,12 @@ CREATE TABLE articles (
     date TEXT,                     -- earliest date among its sources
     district TEXT,                 -- primary district (canonical name), '天津市', or NULL
     source TEXT,                   -- 来源 label when a page gave one
-    body TEXT NOT NULL,
     paragraphs INTEGER NOT NULL,
     length INTEGER NOT NULL,
     n_sources INTEGER NOT NULL,
     representative TEXT NOT NULL,  -- records.key whose body was kept
-    digest TEXT NOT NULL           -- hash of every stored field: unchanged rows are not rewritten
+    digest TEXT NOT NULL,          -- hash of every stored field: unchanged rows are not rewritten
+    body TEXT NOT NULL             -- last, so reading the columns above never reads the body
 );
 CREATE INDEX articles_date ON articles(date, id);
 CREATE INDEX articles_district ON articles(district, date);
