@@ -544,11 +544,6 @@ def test_show_raw_refuses_a_dump_swapped_for_an_escaping_symlink(
     assert "SECRET" not in result.output
 
 
-@pytest.mark.xfail(
-    reason="helper (query.py): dump_path() calls Path.resolve(), which raises RuntimeError on a "
-    "symlink loop (Python < 3.13); catch (OSError, RuntimeError) and raise CorpusError",
-    strict=True,
-)
 def test_show_raw_on_a_symlink_loop_is_a_clear_error(
     seeds_corpus: tuple[Path, Path], tmp_path: Path
 ) -> None:
@@ -708,13 +703,6 @@ def _read_commands(evil_id: str) -> dict[str, list[str]]:
     }
 
 
-_EXPORT_RAW = (
-    "helper (export): `export --format jsonl` to a pipe writes U+202E and other bidi controls "
-    "raw; write each line through render.json_text (the same JSON value, escaped bytes), as "
-    "list/show/grep --json already do"
-)
-
-
 @pytest.mark.parametrize("command", ["list", "show", "grep", "stats", "dupes"])
 def test_scraped_escapes_are_inert_in_every_command(
     evil: tuple[Path, Path, str], mode: str, command: str
@@ -774,10 +762,7 @@ def _strings(value: object) -> Iterator[str]:
         ["list", "--json", "-n", "0"],
         ["show", "{id}", "--json"],
         ["grep", "招商", "--json"],
-        pytest.param(
-            ["export", "--format", "jsonl"],
-            marks=pytest.mark.xfail(reason=_EXPORT_RAW, strict=True),
-        ),
+        ["export", "--format", "jsonl"],
         ["dupes", "--json"],
     ],
     ids=lambda c: c[0],

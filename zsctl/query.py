@@ -460,8 +460,11 @@ def _dump_lines(db: sqlite3.Connection, seeds: Path, dump: str) -> tuple[list[st
 
 def dump_path(seeds: Path, dump: str) -> Path:
     """The dump's path inside `seeds`; CorpusError if the stored name points outside it."""
-    root = seeds.resolve()
-    path = (root / dump).resolve()
+    try:
+        root = seeds.resolve()
+        path = (root / dump).resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop raises RuntimeError before 3.13
+        raise CorpusError(f"cannot resolve dump {dump!r} in {seeds}: {exc}") from None
     if not path.is_relative_to(root) or path == root:
         raise CorpusError(f"refusing to read dump {dump!r}: it is outside the seeds folder {seeds}")
     return path

@@ -98,8 +98,9 @@ def _to_stdout(articles: Iterable[Detail], fmt: str) -> int:
 
     sys.stdout.flush()
     # JSON and CSV only hold such characters inside strings, where inert()'s \\uXXXX is also
-    # the JSON escape: a JSON line on a terminal still parses to the same value.
-    out = _InertWriter() if is_tty() else sys.stdout.buffer
+    # the JSON escape: a JSON line still parses to the same value, so JSONL on stdout is always
+    # escaped (a pipe often ends in a terminal); piped CSV stays raw, as \\u would change it.
+    out = _InertWriter() if is_tty() or fmt == "jsonl" else sys.stdout.buffer
     n = (write_jsonl if fmt == "jsonl" else write_csv)(articles, out)
     sys.stdout.flush()
     sys.stdout.buffer.flush()
