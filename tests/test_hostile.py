@@ -1060,6 +1060,12 @@ def test_broken_corpus_is_refused_with_rebuild_hint(
     corpus, seeds = seeds_corpus
     broken = _broken_corpora(corpus, tmp_path)[kind]
     before = broken.read_bytes()
+    if kind == "older-schema" and command == "ingest":
+        # A corpus is derived data: ingest moves an older one aside and rebuilds it.
+        result = cli("ingest", "--seeds", str(seeds), "--corpus", str(broken))
+        assert result.exit_code == 0, result.output
+        assert broken.with_name(broken.name + ".v0.bak").read_bytes() == before
+        return
     args = (
         ["ingest", "--seeds", str(seeds)] if command == "ingest" else _read_commands("0")[command]
     )

@@ -276,3 +276,29 @@ def test_sigkill_mid_ingest_leaves_old_corpus(tmp_path: Path) -> None:
     assert _articles(corpus) == before  # readable, and the old content
     stats = ingest(seeds, corpus)  # the next ingest succeeds
     assert stats.articles == 2 and _articles(corpus) != before
+
+
+def test_older_schema_is_set_aside_and_rebuilt(tmp_path: Path) -> None:
+    seeds = _write_seeds(tmp_path, _variants())
+    corpus = tmp_path / "c.db"
+    ingest(seeds, corpus)
+    before = _articles(corpus)
+    with sqlite3.connect(corpus) as db:
+        db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    with pytest.raises(CorpusError, match="schema version 1"):
+        connect_read(corpus)  # readers refuse, with the rebuild hint
+    stats = ingest(seeds, corpus)
+    assert stats.set_aside == tmp_path / "c.db.v1.bak"
+    assert stats.set_aside.exists()
+    assert _articles(corpus) == before
+
+
+def test_newer_schema_is_refused_not_replaced(tmp_path: Path) -> None:
+    seeds = _write_seeds(tmp_path, _variants())
+    corpus = tmp_path / "c.db"
+    ingest(seeds, corpus)
+    with sqlite3.connect(corpus) as db:
+        db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(CorpusError, match="schema version 99"):
+        ingest(seeds, corpus)
+    assert not list(tmp_path.glob("c.db.v*"))

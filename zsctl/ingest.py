@@ -18,7 +18,7 @@ from zsctl.manifest import Entry, read_manifest
 from zsctl.model import LineKind, Record
 from zsctl.parse import DumpLimits, dump_limits, parse_dump, read_dump
 from zsctl.rules import default_rules
-from zsctl.store import connect_write, rebuild_hint, write_lock
+from zsctl.store import connect_for_ingest, rebuild_hint, write_lock
 
 if TYPE_CHECKING:
     from zsctl.dedup import Cluster
@@ -46,6 +46,7 @@ class IngestStats:
     written: int = 0
     deleted: int = 0
     seconds: float = 0.0
+    set_aside: Path | None = None  # an older-schema corpus moved aside before rebuilding
 
 
 @dataclass(slots=True)
@@ -114,7 +115,7 @@ def ingest(
     manifest.raise_if_problems()
     stats = IngestStats(dumps=len(manifest.entries))
     with write_lock(corpus, wait):
-        db = connect_write(corpus)
+        db, stats.set_aside = connect_for_ingest(corpus)
         try:
             _ingest_locked(db, seeds, manifest.entries, threshold, stats, progress)
         except sqlite3.OperationalError as exc:

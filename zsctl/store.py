@@ -148,12 +148,37 @@ def _check_version(db: sqlite3.Connection, path: Path) -> None:
     row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     version = int(row[0]) if row else 0
     if version != SCHEMA_VERSION:
-        raise CorpusError(
+        raise SchemaMismatchError(
             rebuild_hint(
                 path, f"corpus schema version {version}, this zsctl needs {SCHEMA_VERSION}"
             ),
             path=str(path),
+            found=version,
         )
+
+
+class SchemaMismatchError(CorpusError):
+    """A zsctl corpus of another schema version; ingest rebuilds an older one from the seeds."""
+
+    def __init__(self, message: str, *, path: str, found: int) -> None:
+        super().__init__(message, path=path)
+        self.found = found
+
+
+def connect_for_ingest(path: Path) -> tuple[sqlite3.Connection, Path | None]:
+    """Open for writing; a corpus of an older schema is set aside and rebuilt (it is derived)."""
+    try:
+        return connect_write(path), None
+    except SchemaMismatchError as exc:
+        if exc.found > SCHEMA_VERSION:
+            raise  # written by a newer zsctl: refuse rather than lose what it knows
+        aside = path.with_name(f"{path.name}.v{exc.found}.bak")
+        for suffix in ("-wal", "-shm"):
+            extra = path.with_name(path.name + suffix)
+            if extra.exists():
+                extra.rename(aside.with_name(aside.name + suffix))
+        path.rename(aside)  # atomic; the old corpus survives whatever happens next
+        return connect_write(path), aside
 
 
 def rebuild_hint(path: Path, why: str) -> str:

@@ -75,6 +75,8 @@ def _progress() -> Iterator[Progress | None]:
 def _summary(stats: IngestStats, corpus: str) -> None:
     from zsctl.cli.output import inert, message
 
+    if stats.set_aside is not None:
+        message(f"corpus had an older schema: moved to {stats.set_aside} and rebuilt")
     for file, why in stats.failed:
         message(f"warning: {inert(file)}: {inert(why)}", style="yellow")
     message(
