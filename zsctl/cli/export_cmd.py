@@ -10,18 +10,12 @@ import typer
 
 from zsctl.cli.options import (
     CorpusOpt,
-    DateOpt,
-    DistrictOpt,
-    SinceOpt,
-    SourceOpt,
-    TagOpt,
-    UntilOpt,
 )
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from zsctl.query import Detail
+    from zsctl.query import Detail, Filters
 
 
 class ExportFormat(StrEnum):
@@ -34,11 +28,13 @@ class ExportFormat(StrEnum):
 def register(app: typer.Typer) -> None:
     """Add the command to the app."""
     from zsctl.cli.app import command
+    from zsctl.cli.options import with_filters
 
-    app.command("export")(command(export))
+    app.command("export")(command(with_filters(export)))
 
 
 def export(
+    filters: Filters,
     fmt: Annotated[
         ExportFormat,
         typer.Option(
@@ -55,12 +51,6 @@ def export(
             show_default=False,
         ),
     ] = None,
-    district: DistrictOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    date: DateOpt = None,
-    source: SourceOpt = None,
-    tag: TagOpt = None,
     corpus: CorpusOpt = None,
 ) -> int:
     """Export articles oldest first (undated last, ties by id): same corpus, same bytes.
@@ -69,11 +59,9 @@ def export(
     """
     import time
 
-    from zsctl.cli.options import make_filters
     from zsctl.cli.render import note, open_corpus
     from zsctl.query import iter_details
 
-    filters = make_filters(district, since, until, date, source, tag)
     db = open_corpus(corpus)
     started = time.monotonic()
     articles = iter_details(db, filters)

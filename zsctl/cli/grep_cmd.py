@@ -8,15 +8,9 @@ import typer
 
 from zsctl.cli.options import (
     CorpusOpt,
-    DateOpt,
-    DistrictOpt,
     JsonOpt,
-    SinceOpt,
     SortKey,
     SortOpt,
-    SourceOpt,
-    TagOpt,
-    UntilOpt,
 )
 
 if TYPE_CHECKING:
@@ -34,14 +28,16 @@ DEFAULT_CONTEXT = 30
 def register(app: typer.Typer) -> None:
     """Add the command to the app."""
     from zsctl.cli.app import command
+    from zsctl.cli.options import with_filters
 
-    app.command("grep")(command(grep))
+    app.command("grep")(command(with_filters(grep)))
 
 
 def grep(
     pattern: Annotated[
         str, typer.Argument(metavar="PATTERN", help="Text to find (a regex with -E).")
     ],
+    filters: Filters,
     regex: Annotated[
         bool, typer.Option("--regex", "-E", help="PATTERN is a Python regular expression.")
     ] = False,
@@ -58,12 +54,6 @@ def grep(
             "--context", "-C", min=0, metavar="N", help="Characters of context around a match."
         ),
     ] = DEFAULT_CONTEXT,
-    district: DistrictOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    date: DateOpt = None,
-    source: SourceOpt = None,
-    tag: TagOpt = None,
     sort: SortOpt = SortKey.newest,
     limit: Annotated[
         int,
@@ -78,7 +68,6 @@ def grep(
     piped output is tab-separated after a header line. Exit 0 when something matched,
     1 when nothing did, 2 on a usage error.
     """
-    from zsctl.cli.options import make_filters
     from zsctl.cli.render import open_corpus
     from zsctl.errors import UsageError
     from zsctl.query import compile_search
@@ -86,7 +75,6 @@ def grep(
     if count and ids:
         raise UsageError("use -c (count) or -l (ids), not both")
     search = compile_search(pattern, regex=regex, ignore_case=ignore_case)
-    filters = make_filters(district, since, until, date, source, tag)
     db = open_corpus(corpus)
     if count:
         return _count(db, search, filters, json)

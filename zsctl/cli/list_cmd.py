@@ -8,22 +8,16 @@ import typer
 
 from zsctl.cli.options import (
     CorpusOpt,
-    DateOpt,
-    DistrictOpt,
     JsonOpt,
     LimitOpt,
-    SinceOpt,
     SortKey,
     SortOpt,
-    SourceOpt,
-    TagOpt,
-    UntilOpt,
 )
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-    from zsctl.query import Summary
+    from zsctl.query import Filters, Summary
 
 COLUMNS = ("id", "date", "district", "title", "sources")
 DEFAULT_LIMIT = 50
@@ -32,17 +26,13 @@ DEFAULT_LIMIT = 50
 def register(app: typer.Typer) -> None:
     """Add the command to the app."""
     from zsctl.cli.app import command
+    from zsctl.cli.options import with_filters
 
-    app.command("list")(command(list_articles))
+    app.command("list")(command(with_filters(list_articles)))
 
 
 def list_articles(
-    district: DistrictOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    date: DateOpt = None,
-    source: SourceOpt = None,
-    tag: TagOpt = None,
+    filters: Filters,
     sort: SortOpt = SortKey.newest,
     limit: LimitOpt = DEFAULT_LIMIT,
     json: JsonOpt = False,
@@ -55,11 +45,9 @@ def list_articles(
     """
     from itertools import islice
 
-    from zsctl.cli.options import make_filters
     from zsctl.cli.render import note, open_corpus
     from zsctl.query import count, summaries
 
-    filters = make_filters(district, since, until, date, source, tag)
     db = open_corpus(corpus)
     # One row past the limit tells whether the list was cut, without counting every match.
     found = summaries(db, filters, sort.value, limit + 1 if limit else None)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, get_type_hints
 
 import typer
 
@@ -168,3 +171,42 @@ def make_filters(
         gazetteer = load_gazetteer()
         districts = tuple(dict.fromkeys(gazetteer.resolve(name) for name in district))
     return Filters(districts, lo, hi, tuple(source or ()), tuple(tag or ()))
+
+
+_FILTER_OPTIONS: tuple[tuple[str, object], ...] = (
+    ("district", DistrictOpt),
+    ("since", SinceOpt),
+    ("until", UntilOpt),
+    ("date", DateOpt),
+    ("source", SourceOpt),
+    ("tag", TagOpt),
+)
+
+
+def with_filters(fn: Callable[..., int]) -> Callable[..., int]:
+    """Give a command the shared filter options, defined once; it receives one `filters`.
+
+    The options take the place of the command's `filters` parameter in its signature (so in
+    --help), and are turned into a `Filters` (UsageError for a bad date or district).
+    """
+    # `Filters` is imported by commands only for type checking: the query module stays
+    # unimported until a command runs, so it is stood in for here.
+    hints = get_type_hints(fn, localns={"Filters": object}, include_extras=True)
+    params: list[inspect.Parameter] = []
+    for p in inspect.signature(fn).parameters.values():
+        if p.name == "filters":
+            params += [
+                inspect.Parameter(name, p.POSITIONAL_OR_KEYWORD, default=None, annotation=t)
+                for name, t in _FILTER_OPTIONS
+            ]
+        else:
+            params.append(p.replace(annotation=hints[p.name]))
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> int:
+        values = [kwargs.pop(name, None) for name, _ in _FILTER_OPTIONS]
+        return fn(*args, filters=make_filters(*values), **kwargs)
+
+    wrapper.__signature__ = inspect.Signature(params, return_annotation=int)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in params} | {"return": int}
+    return wrapper

@@ -8,17 +8,11 @@ import typer
 
 from zsctl.cli.options import (
     CorpusOpt,
-    DateOpt,
-    DistrictOpt,
     JsonOpt,
-    SinceOpt,
-    SourceOpt,
-    TagOpt,
-    UntilOpt,
 )
 
 if TYPE_CHECKING:
-    from zsctl.query import Stats
+    from zsctl.query import Filters, Stats
 
 NO_DISTRICT = "(none)"
 UNDATED = "(undated)"
@@ -27,17 +21,13 @@ UNDATED = "(undated)"
 def register(app: typer.Typer) -> None:
     """Add the command to the app."""
     from zsctl.cli.app import command
+    from zsctl.cli.options import with_filters
 
-    app.command("stats")(command(stats))
+    app.command("stats")(command(with_filters(stats)))
 
 
 def stats(
-    district: DistrictOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    date: DateOpt = None,
-    source: SourceOpt = None,
-    tag: TagOpt = None,
+    filters: Filters,
     json: JsonOpt = False,
     corpus: CorpusOpt = None,
 ) -> int:
@@ -46,11 +36,9 @@ def stats(
     Piped output is tab-separated: 'articles N', 'sources N', then 'district NAME ARTICLES
     MENTIONED' and 'month YYYY-MM ARTICLES' lines (empty months included, '-' for none).
     """
-    from zsctl.cli.options import make_filters
     from zsctl.cli.render import open_corpus
     from zsctl.query import stats as compute
 
-    filters = make_filters(district, since, until, date, source, tag)
     result = compute(open_corpus(corpus), filters)
     if json:
         _json(result)
