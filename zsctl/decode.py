@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import warnings
 from dataclasses import dataclass, field
 
 from zsctl.errors import DecodeError
@@ -23,8 +24,8 @@ _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff]")
 # Only encodings a Chinese news scraper plausibly produced; chardet's guesses of Greek or
 # Cyrillic code pages for damaged bytes are noise, not an answer.
 _ACCEPTED = {"gb18030", "big5", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "utf-16"}
+_ASKED = (*sorted(_ACCEPTED), "gb2312", "gbk")
 _MAX_REPAIR_RATIO = 0.001
-_LAYOUT_SPACES = str.maketrans({"\u00a0": " ", "\u3000": " "})
 _SAMPLE = 64 * 1024
 # How each codec says its input ended inside a character (UTF-16/32, UTF-8, GB18030/Big5).
 _CUT_REASONS = ("truncated data", "unexpected end of data", "incomplete multibyte sequence")
@@ -53,7 +54,9 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> Decoded:
 
 def normalise_text(raw: str) -> tuple[str, int]:
     """Fold CRLF/CR to LF, NBSP and U+3000 to spaces, drop C0/C1 controls; return text and drops."""
-    text = raw.replace("\r\n", "\n").replace("\r", "\n").translate(_LAYOUT_SPACES)
+    # str.replace runs at memory speed; str.translate with a table is ~10x slower on CJK text.
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\u00a0", " ").replace("\u3000", " ")
     text, dropped = _CONTROLS.subn("", text)
     return text, dropped
 
@@ -96,7 +99,11 @@ def _detect(
 ) -> tuple[str, str, bool, float | None, tuple[str, ...]]:
     import chardet  # lazy: costs ~30 ms and most dumps are UTF-8
 
-    guess = chardet.detect(data[:_SAMPLE])
+    # Asking only about the encodings zsctl would accept is ~6x faster than a full detection
+    # (1.5 vs 9 ms per dump); guesses outside that set were discarded anyway.
+    with warnings.catch_warnings():  # "no match" is an answer here (None), not a warning
+        warnings.simplefilter("ignore", UserWarning)
+        guess = chardet.detect(data[:_SAMPLE], include_encodings=_ASKED)
     detected = (guess.get("encoding") or "").lower()
     confidence = guess.get("confidence")
     nul = data.find(b"\x00")
@@ -124,7 +131,10 @@ def _detect(
     )
 
 
-_COMMON = re.compile("[\t\n\r -~\u00a0-\u00ff\u2000-\u206f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+# Counting the rare characters, not the common ones, builds a short list instead of a long one.
+_UNCOMMON = re.compile(
+    "[^\t\n\r -~\u00a0-\u00ff\u2000-\u206f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
+)
 
 
 def _looks_like_text(text: str) -> bool:
@@ -132,7 +142,7 @@ def _looks_like_text(text: str) -> bool:
     sample = text[:20000]
     if not sample:
         return True
-    return len(_COMMON.findall(sample)) / len(sample) > 0.9
+    return 1 - len(_UNCOMMON.findall(sample)) / len(sample) > 0.9
 
 
 def _mostly_utf8(
