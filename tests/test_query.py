@@ -14,7 +14,7 @@ import pytest
 
 from zsctl import export, query
 from zsctl.errors import CorpusError, DumpReadError, NotFoundError, UsageError, ZsctlError
-from zsctl.ingest import Article, _insert_article
+from zsctl.ingest import Article, _update_grams, _write_articles
 from zsctl.query import Filters
 from zsctl.store import connect_read, connect_write
 
@@ -104,8 +104,8 @@ def build_corpus(root: Path) -> tuple[Path, Path]:
             " mentions) VALUES (?,?,?,?,?,?,?,?,?)",
             (key, key.rpartition(":")[0], first, last, title, tag, date, "dash", "{}"),
         )
-    for article in ARTICLES:
-        _insert_article(db, article)
+    done = _write_articles(db, ARTICLES)
+    _update_grams(db, done.removed, done.added, done.articles)
     db.execute("COMMIT")
     db.close()
     return corpus, seeds
@@ -344,34 +344,32 @@ def test_grep(
     assert grep_ids(db, pattern, **options) == expected
 
 
-def test_three_character_terms_use_the_index() -> None:
+def test_fixed_strings_use_the_gram_index() -> None:
     assert query.compile_search("招商引资").uses_index
+    assert query.compile_search("招商").uses_index
+    assert query.compile_search("港").uses_index
     assert query.compile_search("teda", ignore_case=True).uses_index
-    assert not query.compile_search("招商").uses_index
     assert not query.compile_search("招商引资", regex=True).uses_index
+    assert not query.compile_search("éclair", ignore_case=True).uses_index
 
 
-def test_only_three_uncased_characters_are_answered_by_the_index_alone() -> None:
-    assert query.compile_search("招商引").exact_fts
-    assert query.compile_search("招商引", ignore_case=True).exact_fts
-    assert not query.compile_search("招商引资").exact_fts
-    assert not query.compile_search("TED").exact_fts
-    assert not query.compile_search("ted", ignore_case=True).exact_fts
+def test_only_short_terms_the_index_folds_exactly_are_answered_by_it_alone() -> None:
+    assert query.compile_search("港").exact_index
+    assert query.compile_search("招商").exact_index
+    assert query.compile_search("TE", ignore_case=True).exact_index
+    assert not query.compile_search("招商引").exact_index
+    assert not query.compile_search("TE").exact_index  # the index folds case: a superset
+    assert not query.compile_search("a\n").exact_index  # title and body join with a newline
 
 
 def test_index_candidates_are_verified(db: sqlite3.Connection) -> None:
-    # aaab00000005 has every trigram of 招商引资 (招商引, 商引资) but not the term itself.
-    rows = db.execute(
-        "SELECT count(*) FROM article_fts WHERE article_fts MATCH ?",
-        (query.fts_query("招商引资"),),
-    ).fetchone()[0]
-    assert rows == 2
+    from zsctl import grams
+
+    # aaab00000005 has every pair of 招商引资 (招商, 商引, 引资) but not the term itself.
+    bits = grams.candidates(db, query.compile_search("招商引资").grams)
+    assert bits.bit_count() == 2
     assert grep_ids(db, "招商引资") == {"aaaa00000001"}
-
-
-def test_fts_query_quotes_and_covers_the_term() -> None:
-    assert query.fts_query("招商引资") == '"招商引" AND "商引资"'
-    assert query.fts_query('a"bcdefg') == '"a""b" AND "cde" AND "efg"'
+    assert query.grep_count(db, query.compile_search("招商引资"), Filters()) == 1
 
 
 def test_grep_with_filters_and_limit(db: sqlite3.Connection) -> None:

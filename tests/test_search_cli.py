@@ -15,7 +15,7 @@ from typer.testing import CliRunner, Result
 from tests.test_query import ALL_IDS, EVIL_BODY, EVIL_TITLE, build_corpus
 from zsctl.cli import app as app_module
 from zsctl.cli import output
-from zsctl.ingest import Article, _insert_article
+from zsctl.ingest import Article, _update_grams, _write_articles
 from zsctl.store import connect_write
 
 ENV = {"COLUMNS": "200", "LINES": "50", "NO_COLOR": None, "ZSCTL_CORPUS": None}
@@ -429,13 +429,24 @@ def many(tmp_path_factory: pytest.TempPathFactory) -> Path:
     corpus = tmp_path_factory.mktemp("many") / "many.db"
     db = connect_write(corpus)
     db.execute("BEGIN")
-    for i in range(1500):
-        body = [f"第{i}篇:西青区招商引资项目签约,总投资{i}亿元。" * 3]
-        article = Article(
-            f"{i:012x}", f"招商项目 {i}", None, f"2024-01-{i % 28 + 1:02d}", "西青区", None,
-            body, f"x:{i}", [(f"x:{i}", "kept", 1.0)], {"西青区": 1}, [],
-        )  # fmt: skip
-        _insert_article(db, article)
+    articles = [
+        Article(
+            f"{i:012x}",
+            f"招商项目 {i}",
+            None,
+            f"2024-01-{i % 28 + 1:02d}",
+            "西青区",
+            None,
+            [f"第{i}篇:西青区招商引资项目签约,总投资{i}亿元。" * 3],
+            f"x:{i}",
+            [(f"x:{i}", "kept", 1.0)],
+            {"西青区": 1},
+            [],
+        )
+        for i in range(1500)
+    ]
+    done = _write_articles(db, articles)
+    _update_grams(db, done.removed, done.added, done.articles)
     db.execute("COMMIT")
     db.close()
     return corpus

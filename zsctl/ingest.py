@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 ID_LENGTH = 12
 MAX_WORKERS = 2  # the target machine has 2 cores; more processes only add memory
 PARALLEL_THRESHOLD = 16  # below this many dumps, worker start-up costs more than it saves
+PARALLEL_GRAMS = 20_000  # articles; below, indexing in one process is as fast
+REBUILD_AT = 2_000  # changed articles past which the gram index is rebuilt, not patched
+_INDEXED_TEXT = "title || char(10) || body"  # what the gram index covers (zsctl/grams.py)
 Districts = dict[str, tuple[str | None, dict[str, int]]]  # record key -> (primary, mentions)
 Progress = Callable[[str, int, int], None]  # (dump file, bytes, records) after each dump
 
@@ -57,6 +60,8 @@ class WriteResult:
     written: int = 0
     deleted: int = 0
     kept: set[str] = field(default_factory=set)
+    removed: list[tuple[int, str]] = field(default_factory=list)  # (rowid, indexed text)
+    added: list[int] = field(default_factory=list)  # rowids written
 
 
 @dataclass(slots=True)
@@ -244,6 +249,8 @@ def _ingest_locked(
         stats.articles, stats.written, stats.deleted = done.articles, done.written, done.deleted
         stats.duplicates = len(records) - done.articles
         _store_bodies_once(db, records, done.kept)
+        del records, districts  # the index build below is the other large allocation
+        _update_grams(db, done.removed, done.added, done.articles)
         db.execute("COMMIT")
     except BaseException:
         if db.in_transaction:  # on a full disk SQLite may already have rolled back
@@ -427,9 +434,9 @@ def _unique_id(rep: Row, used: set[str]) -> str:
 def _write_articles(db: sqlite3.Connection, articles: Iterable[Article]) -> WriteResult:
     """Write articles as they come, replacing only those whose content changed."""
     old = {row[0]: (row[1], row[2]) for row in db.execute("SELECT id, n, digest FROM articles")}
-    # Into an empty index, one 'rebuild' pass is cheaper than a trigram insert per article.
-    bulk = not old
     result = WriteResult()
+    removed: list[tuple[int, str]] = []
+    added: list[int] = []
     for a in articles:
         result.articles += 1
         result.kept.add(a.representative)
@@ -437,28 +444,47 @@ def _write_articles(db: sqlite3.Connection, articles: Iterable[Article]) -> Writ
         if previous is not None and previous[1] == a.digest():
             continue
         if previous is not None:
-            _delete_article(db, a.id, previous[0])
+            removed.append(_delete_article(db, a.id, previous[0]))
             result.deleted += 1
-        _insert_article(db, a, index=not bulk)
+        added.append(_insert_article(db, a))
         result.written += 1
     for aid, (n, _) in sorted(old.items()):
-        _delete_article(db, aid, n)
+        removed.append(_delete_article(db, aid, n))
         result.deleted += 1
-    if bulk:
-        db.execute("INSERT INTO article_fts(article_fts) VALUES ('rebuild')")
+    result.removed, result.added = removed, added
     return result
 
 
-def _delete_article(db: sqlite3.Connection, article_id: str, n: int) -> None:
-    db.execute(
-        "INSERT INTO article_fts(article_fts, rowid, title, body) "
-        "SELECT 'delete', n, title, body FROM articles WHERE n = ?",
-        (n,),
-    )
+def _update_grams(
+    db: sqlite3.Connection, removed: list[tuple[int, str]], added: list[int], total: int
+) -> None:
+    """Bring the gram index in line: patch a few lists, or rebuild when much has changed."""
+    from zsctl import grams_build as grams
+
+    indexed = db.execute("SELECT 1 FROM grams LIMIT 1").fetchone() is not None
+    # Patching re-encodes every touched gram's list once per call; past a few thousand
+    # changed articles one rebuild from scratch (seconds at 100,000 articles) is cheaper.
+    if not indexed or len(removed) + len(added) > max(REBUILD_AT, total // 10):
+        rows = db.execute(f"SELECT n, {_INDEXED_TEXT} FROM articles ORDER BY n")
+        workers = min(os.cpu_count() or 1, MAX_WORKERS) if total >= PARALLEL_GRAMS else 1
+        grams.rebuild(db, rows, workers)
+        return
+    new = db.execute(
+        f"SELECT n, {_INDEXED_TEXT} FROM articles WHERE n IN ({','.join('?' * len(added))})",
+        added,
+    ).fetchall()
+    grams.update(db, removed, new)
+
+
+def _delete_article(db: sqlite3.Connection, article_id: str, n: int) -> tuple[int, str]:
+    """Delete an article; its rowid and indexed text, to take it out of the gram index."""
+    text = db.execute(f"SELECT {_INDEXED_TEXT} FROM articles WHERE n = ?", (n,)).fetchone()[0]
     db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+    return n, text
 
 
-def _insert_article(db: sqlite3.Connection, a: Article, index: bool = True) -> None:
+def _insert_article(db: sqlite3.Connection, a: Article) -> int:
+    """Insert an article and its side rows; its rowid."""
     body = "\n".join(a.paragraphs)
     cur = db.execute(
         "INSERT INTO articles (id, title, tag, date, district, source, body, paragraphs, length,"
@@ -478,11 +504,6 @@ def _insert_article(db: sqlite3.Connection, a: Article, index: bool = True) -> N
             a.digest(),
         ),
     )
-    if index:
-        db.execute(
-            "INSERT INTO article_fts(rowid, title, body) VALUES (?,?,?)",
-            (cur.lastrowid, a.title, body),
-        )
     db.executemany(
         "INSERT INTO article_sources VALUES (?,?,?,?)",
         [(a.id, k, kind, s) for k, kind, s in a.sources],
@@ -492,3 +513,5 @@ def _insert_article(db: sqlite3.Connection, a: Article, index: bool = True) -> N
         [(a.id, d, n) for d, n in sorted(a.mentions.items())],
     )
     db.executemany("INSERT INTO article_edges VALUES (?,?,?,?,?)", [(a.id, *e) for e in a.edges])
+    assert cur.lastrowid is not None  # an INSERT into a rowid table always sets it
+    return cur.lastrowid

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from zsctl.errors import CorpusError
 
-SCHEMA_VERSION = 4  # bump on every schema change: an older corpus is refused, not misread
+SCHEMA_VERSION = 5  # bump on every schema change: an older corpus is refused, not misread
 APPLICATION_ID = 0x7A73_6374  # "zsct": marks the file as a zsctl corpus
 
 SCHEMA = """
@@ -90,11 +90,10 @@ CREATE TABLE article_edges (
     score REAL NOT NULL
 );
 CREATE INDEX article_edges_article ON article_edges(article_id);
--- Trigram index with detail=none: LIKE/GLOB for terms of 3+ characters use it at a fraction
--- of the size of a full-detail index.
-CREATE VIRTUAL TABLE article_fts USING fts5(
-    title, body, content='articles', content_rowid='n', tokenize='trigram', detail='none'
-);
+-- Which articles contain each character and each character pair (ASCII folded), over title
+-- and body: grep's candidate filter. gram: a code point, or ((c1 + 1) << 21) | c2 for a pair;
+-- postings: sorted article rowids (articles.n) as bitmap/delta chunks, see zsctl/grams.py.
+CREATE TABLE grams (gram INTEGER PRIMARY KEY, postings BLOB NOT NULL);
 """
 
 
@@ -120,7 +119,7 @@ def connect_write(path: Path) -> sqlite3.Connection:
     try:
         db = sqlite3.connect(path, isolation_level=None)
         db.execute("PRAGMA busy_timeout = 10000")
-        # A large page cache keeps the trigram index's segment merges in memory.
+        # A large page cache keeps the indexes being rewritten in memory.
         db.execute("PRAGMA cache_size = -262144")
         if db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
             _create(db)

@@ -1,0 +1,178 @@
+"""The gram index: format round trips, build = brute force, patch = rebuild, grep = brute force."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from zsctl import grams, query
+from zsctl import grams_build as build
+from zsctl.ingest import Article, _update_grams, _write_articles
+from zsctl.query import Filters
+from zsctl.store import connect_read, connect_write
+
+# Few distinct characters, so that terms drawn from them often match; ASCII of both cases.
+ALPHABET = "招商引资港西青区aAbB \n"
+texts = st.text(alphabet=ALPHABET, min_size=0, max_size=40)
+
+
+def memory_db() -> sqlite3.Connection:
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    db.execute("CREATE TABLE grams (gram INTEGER PRIMARY KEY, postings BLOB NOT NULL)")
+    return db
+
+
+def index_of(db: sqlite3.Connection) -> dict[int, list[int]]:
+    """Every gram's rowids, decoded by the pure-Python reader."""
+    return {
+        code: grams.members(grams.bits_of(blob))
+        for code, blob in db.execute("SELECT gram, postings FROM grams ORDER BY gram")
+    }
+
+
+def brute_index(rows: dict[int, str]) -> dict[int, list[int]]:
+    """The index by definition: each character and pair of the folded text, per rowid."""
+    out: dict[int, set[int]] = {}
+    for n, text in rows.items():
+        folded = grams.fold(text)
+        for i, c in enumerate(folded):
+            out.setdefault(ord(c), set()).add(n)
+            if i + 1 < len(folded):
+                out.setdefault(grams.term_grams(folded[i : i + 2])[0], set()).add(n)
+    return {code: sorted(ns) for code, ns in sorted(out.items())}
+
+
+@given(st.sets(st.integers(0, 300_000), min_size=1, max_size=400))
+def test_encode_decode_round_trip(values: set[int]) -> None:
+    rowids = np.array(sorted(values), dtype=np.uint32)
+    blob = build.encode(rowids)
+    assert build.decode(blob).tolist() == sorted(values)
+    assert grams.members(grams.bits_of(blob)) == sorted(values)
+
+
+def test_dense_lists_are_bitmaps_and_sparse_ones_deltas() -> None:
+    dense = build.encode(np.arange(1000, 9000, dtype=np.uint32))
+    sparse = build.encode(np.array([5, 70_000, 200_000], dtype=np.uint32))
+    assert dense[0] == grams.BITMAP and len(dense) < 8000 // 8 + 20
+    assert sparse[0] == 4 and len(sparse) == grams.HEADER.size + 3 * 4
+
+
+def test_chunks_concatenate() -> None:
+    blob = build.encode(np.array([1, 2, 3], dtype=np.uint32)) + build.encode(
+        np.arange(100, 200, dtype=np.uint32)
+    )
+    assert build.decode(blob).tolist() == [1, 2, 3, *range(100, 200)]
+    assert grams.members(grams.bits_of(blob)) == [1, 2, 3, *range(100, 200)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(texts, min_size=1, max_size=25), st.integers(1, 7))
+def test_rebuild_matches_brute_force(items: list[str], batch_chars: int) -> None:
+    rows = {3 * i + 1: text for i, text in enumerate(items)}  # rowids with gaps
+    db = memory_db()
+    old = build._BATCH_CHARS
+    build._BATCH_CHARS = batch_chars  # many small batches: chunks of one gram concatenate
+    try:
+        build.rebuild(db, sorted(rows.items()))
+    finally:
+        build._BATCH_CHARS = old
+    assert index_of(db) == brute_index(rows)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(texts, min_size=1, max_size=15),
+    st.lists(st.booleans(), min_size=15, max_size=15),
+    st.lists(texts, max_size=8),
+)
+def test_update_equals_rebuild(items: list[str], drop: list[bool], new: list[str]) -> None:
+    rows = {i + 1: text for i, text in enumerate(items)}
+    db = memory_db()
+    build.rebuild(db, sorted(rows.items()))
+    removed = [(n, t) for n, t in rows.items() if drop[n - 1]]
+    added = [(100 + i, t) for i, t in enumerate(new)]
+    build.update(db, removed, added)
+    final = {n: t for n, t in rows.items() if not drop[n - 1]} | dict(added)
+    assert index_of(db) == brute_index(final)
+
+
+def test_term_grams_fold_ascii_only() -> None:
+    assert grams.term_grams("A") == grams.term_grams("a") == (ord("a"),)
+    assert grams.term_grams("Éa") != grams.term_grams("éa")
+    assert len(grams.term_grams("招商招商")) == 2  # 招商, 商招 (招商 again is not repeated)
+
+
+def test_candidates_of_an_unseen_gram_is_empty() -> None:
+    db = memory_db()
+    build.rebuild(db, [(1, "招商")])
+    assert grams.candidates(db, grams.term_grams("招商")) == 1 << 1
+    assert grams.candidates(db, grams.term_grams("招x")) == 0
+
+
+def test_membership() -> None:
+    inside = grams.Membership(grams.bitset([0, 9, 64]))
+    assert [n for n in range(100) if n in inside] == [0, 9, 64]
+
+
+# --- grep over the index agrees with a plain substring test --------------------------------
+
+
+@pytest.fixture(scope="module")
+def search_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Connection]:
+    path: Path = tmp_path_factory.mktemp("grams") / "zsctl.db"
+    rng = np.random.default_rng(7)
+    alphabet = list(ALPHABET)
+    articles = []
+    for i in range(300):
+        title = "".join(rng.choice(alphabet, 6))
+        body = ["".join(rng.choice(alphabet, int(rng.integers(0, 30)))) for _ in range(2)]
+        district = ("西青区", "武清区", None)[i % 3]
+        date = f"2024-{i % 12 + 1:02d}-01" if i % 5 else None
+        articles.append(
+            Article(f"{i:012x}", title, None, date, district, None, body, f"x:{i}",
+                    [(f"x:{i}", "kept", 1.0)], {}, [])
+        )  # fmt: skip
+    db = connect_write(path)
+    db.execute("BEGIN")
+    done = _write_articles(db, articles)
+    _update_grams(db, done.removed, done.added, done.articles)
+    db.execute("COMMIT")
+    db.close()
+    conn = connect_read(path)
+    yield conn
+    conn.close()
+
+
+def brute(db: sqlite3.Connection, term: str, fold: bool, filters: Filters) -> set[str]:
+    clauses, params = query._where(db, filters)
+    sql = f"SELECT a.id, a.title, a.body FROM articles a WHERE {' AND '.join(clauses) or '1'}"
+    out = set()
+    for aid, title, body in db.execute(sql, params):
+        t, b, needle = (title.lower(), body.lower(), term.lower()) if fold else (title, body, term)
+        if needle in t or needle in b:
+            out.add(aid)
+    return out
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.text(alphabet=ALPHABET.replace("\n", ""), min_size=1, max_size=4),
+    st.booleans(),
+    st.sampled_from([Filters(), Filters(districts=("西青区",)), Filters(since="2024-06-01")]),
+)
+def test_grep_agrees_with_substring_search(
+    search_db: sqlite3.Connection, term: str, fold: bool, filters: Filters
+) -> None:
+    search = query.compile_search(term, ignore_case=fold)
+    expected = brute(search_db, term, fold, filters)
+    assert query.grep_count(search_db, search, filters) == len(expected)
+    assert set(query.grep_ids(search_db, search, filters)) == expected
+    assert {h.article.id for h in query.grep(search_db, search, filters)} == expected
