@@ -302,3 +302,95 @@ def test_newer_schema_is_refused_not_replaced(tmp_path: Path) -> None:
     with pytest.raises(CorpusError, match="schema version 99"):
         ingest(seeds, corpus)
     assert not list(tmp_path.glob("c.db.v*"))
+
+
+# --- unchanged dumps are recognised by size and mtime, as git's index does ------------------
+
+
+def _age(seeds: Path, seconds: float = 60) -> None:
+    """Date every dump `seconds` back, past the two-second window where a stat is not trusted."""
+    past = time.time() - seconds
+    for dump in seeds.glob("*.txt"):
+        os.utime(dump, (past, past))
+
+
+def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    import zsctl.ingest as ing
+
+    reads: list[str] = []
+    real = ing.read_dump
+
+    def counting(path: Path, *args: object, **kwargs: object) -> bytes:
+        reads.append(path.name)
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ing, "read_dump", counting)
+    return reads
+
+
+def test_unchanged_dumps_are_not_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seeds = _write_seeds(tmp_path, _variants())
+    _age(seeds)
+    corpus = tmp_path / "c.db"
+    ingest(seeds, corpus)
+    reads = _count_reads(monkeypatch)
+    again = ingest(seeds, corpus)
+    assert (again.reused, again.parsed, reads) == (4, 0, [])
+    _age(seeds, 30)  # touched: same bytes, new mtime -> hashed once, stat remembered
+    touched = ingest(seeds, corpus)
+    assert (touched.reused, touched.parsed, sorted(reads)) == (4, 0, sorted(_variants()))
+    reads.clear()
+    assert ingest(seeds, corpus).reused == 4 and reads == []
+
+
+def test_a_same_size_edit_is_seen_by_its_mtime(tmp_path: Path) -> None:
+    dumps = _variants()
+    seeds = _write_seeds(tmp_path, dumps)
+    _age(seeds)
+    corpus = tmp_path / "c.db"
+    ingest(seeds, corpus)
+    dump = seeds / "003_c.txt"
+    dump.write_bytes(dump.read_bytes().replace(b"2025-06-30", b"2025-06-29"))
+    _age(seeds, 30)
+    after = ingest(seeds, corpus)
+    assert after.parsed == 1
+    with connect_read(corpus) as db:
+        assert db.execute("SELECT date FROM records WHERE dump = '003_c.txt'").fetchone() == (
+            "2025-06-29",
+        )
+
+
+def test_just_written_dumps_are_hashed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seeds = _write_seeds(tmp_path, _variants())  # mtimes are "now": within the racy window
+    corpus = tmp_path / "c.db"
+    ingest(seeds, corpus)
+    with connect_read(corpus) as db:
+        assert db.execute("SELECT count(*) FROM dumps WHERE size IS NULL").fetchone() == (4,)
+    reads = _count_reads(monkeypatch)
+    assert ingest(seeds, corpus).reused == 4
+    assert len(reads) == 4
+
+
+def _index_by_id(corpus: Path) -> dict[int, list[str]]:
+    from zsctl import grams
+
+    with connect_read(corpus) as db:
+        ids = dict(db.execute("SELECT n, id FROM articles"))
+        return {
+            code: sorted(ids[n] for n in grams.members(grams.bits_of(blob)))
+            for code, blob in db.execute("SELECT gram, postings FROM grams")
+        }
+
+
+def test_patched_gram_index_equals_a_fresh_one(tmp_path: Path) -> None:
+    dumps = _variants()
+    grown = tmp_path / "grown"
+    ingest(_write_seeds(grown, {k: dumps[k] for k in ("001_a.txt", "003_c.txt")}), grown / "c.db")
+    ingest(_write_seeds(grown, dumps), grown / "c.db")  # adds, replaces and merges articles
+    fresh = tmp_path / "fresh"
+    ingest(_write_seeds(fresh, dumps), fresh / "c.db")
+    assert _index_by_id(grown / "c.db") == _index_by_id(fresh / "c.db")

@@ -800,14 +800,42 @@ def _probe(
     pair, hits = _runs((hit // num_anchors) * num_snippets + snip.anchor_owner[hit % num_anchors])
     doc, sid = pair // num_snippets, pair % num_snippets
     ok = (hits >= snip.min_hits[sid]) & (lengths[doc] > snip.length[sid])
+    return _verify_contained(doc[ok], sid[ok], sh, snip, containment)
+
+
+def _verify_contained(
+    doc: NDArray[np.int64],
+    sid: NDArray[np.int64],
+    sh: _Shingled,
+    snip: _Snippets,
+    containment: float,
+) -> list[tuple[int, int, int]]:
+    """(text, snippet, common shingles) of the candidate pairs whose containment is verified.
+
+    All of one text's candidate snippets are looked up in it with one searchsorted call: at
+    100,000 bench articles there are ~730,000 candidate pairs, and a call per pair spent ~40 s
+    in numpy's per-call overhead.
+    """
     found: list[tuple[int, int, int]] = []
-    cache: dict[int, NDArray[np.uint32]] = {}
-    for d, s in zip(doc[ok].tolist(), sid[ok].tolist(), strict=True):
-        if d not in cache:
-            cache[d] = _unique_sorted(sh.of(d))
-        common = _intersection_size(snip.sets[s], cache[d])
-        if common >= containment * len(snip.sets[s]):
-            found.append((d, s, common))
+    docs = doc.tolist()
+    sids = sid.tolist()
+    if not docs:
+        return found
+    starts = [0, *(i for i in range(1, len(docs)) if docs[i] != docs[i - 1]), len(docs)]
+    for lo, hi in itertools.pairwise(starts):
+        text = _unique_sorted(sh.of(docs[lo]))
+        if len(text) == 0:
+            continue
+        sets = [snip.sets[s] for s in sids[lo:hi]]
+        sizes = np.array([len(x) for x in sets], dtype=np.int64)
+        wanted = np.concatenate(sets)
+        idx = np.searchsorted(text, wanted)
+        idx[idx == len(text)] = 0
+        hit = (text[idx] == wanted).astype(np.int64)
+        common = np.add.reduceat(hit, np.cumsum(sizes) - sizes).tolist()
+        for k, c in enumerate(common):
+            if c >= containment * sizes[k]:
+                found.append((docs[lo], sids[lo + k], c))
     return found
 
 

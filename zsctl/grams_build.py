@@ -168,9 +168,12 @@ def _map_batches(
     if workers < 2:
         yield from map(_chunks_of, batches)
         return
+    import multiprocessing
     from concurrent.futures import Future, ProcessPoolExecutor
 
-    with ProcessPoolExecutor(workers) as pool:
+    # Spawned, not forked: a fork of the ingest process (~1 GB by now) would count that memory
+    # again in every worker's RSS, and the workers need nothing of it.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         queued: list[Future[tuple[NDArray[Any], list[bytes]]]] = []
         for batch in batches:
             queued.append(pool.submit(_chunks_of, batch))

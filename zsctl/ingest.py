@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import stat
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -30,6 +31,8 @@ PARALLEL_GRAMS = 20_000  # articles; below, indexing in one process is as fast
 REBUILD_AT = 2_000  # changed articles past which the gram index is rebuilt, not patched
 _INDEXED_TEXT = "title || char(10) || body"  # what the gram index covers (zsctl/grams.py)
 Districts = dict[str, tuple[str | None, dict[str, int]]]  # record key -> (primary, mentions)
+Known = tuple[str, str, str, int | None, int | None]  # sha256, site, layout, size, mtime_ns
+RACY_NS = 2_000_000_000  # a file this recently modified is re-hashed next time regardless
 Progress = Callable[[str, int, int], None]  # (dump file, bytes, records) after each dump
 
 
@@ -149,6 +152,7 @@ class DumpOutcome:
     summary: tuple[str, str, int, int, int, int, int] | None = None  # layout..unparsed
     records: list[Record] = field(default_factory=list)
     districts: list[tuple[str | None, dict[str, int]]] = field(default_factory=list)
+    stat: tuple[int, int] | None = None  # (size, mtime_ns) taken before reading, if trusted
 
 
 def read_one(
@@ -161,6 +165,7 @@ def read_one(
     if not (seeds / entry.file).exists():
         out.error = "listed in INDEX.md but missing; kept what was stored"
         return out
+    out.stat = stat_key(seeds / entry.file)  # before reading: a later change shows next time
     try:
         data = read_dump(seeds / entry.file, entry.file, limits)
     except ZsctlError as exc:
@@ -194,15 +199,51 @@ def read_one(
     return out
 
 
+def stat_key(path: Path) -> tuple[int, int] | None:
+    """(size, mtime_ns) of a regular file, if it can later vouch that the file is unchanged.
+
+    As git's index does, a file modified in the last two seconds is not vouched for: it could
+    be written again within the clock's resolution without its size or mtime changing.
+    """
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode) or time.time_ns() - st.st_mtime_ns < RACY_NS:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def _unchanged_by_stat(
+    seeds: Path, entries: list[Entry], known: dict[str, Known]
+) -> tuple[list[DumpOutcome], list[Entry]]:
+    """Dumps whose size and mtime match the last ingest (not re-read), and the rest."""
+    same: list[DumpOutcome] = []
+    rest: list[Entry] = []
+    for e in entries:
+        k = known.get(e.file)
+        if k is not None and k[1:3] == (e.site, e.layout) and k[3] is not None:
+            key = stat_key(seeds / e.file)
+            if key is not None and key == k[3:]:
+                same.append(DumpOutcome(e.file, size=key[0], unchanged=True))
+                continue
+        rest.append(e)
+    return same, rest
+
+
 def _read_all(
     seeds: Path,
     entries: list[Entry],
-    known: dict[str, tuple[str, str, str]],
+    known: dict[str, Known],
 ) -> Iterator[DumpOutcome]:
     """Read dumps in order; on several cores, in worker processes (parsing is CPU-bound)."""
+    same, entries = _unchanged_by_stat(seeds, entries, known)
+    yield from same
+    if not entries:
+        return
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
     limits = dump_limits()
-    args = [(seeds, e, known.get(e.file), limits) for e in entries]
+    args = [(seeds, e, _content_key(known.get(e.file)), limits) for e in entries]
     if workers < 2 or len(entries) < PARALLEL_THRESHOLD:
         yield from (read_one(*a) for a in args)
         return
@@ -220,9 +261,9 @@ def _ingest_locked(
     stats: IngestStats,
     progress: Progress | None,
 ) -> None:
-    known = {
-        row[0]: (row[1], row[2], row[3])
-        for row in db.execute("SELECT file, sha256, site, layout FROM dumps")
+    known: dict[str, Known] = {
+        row[0]: row[1:]
+        for row in db.execute("SELECT file, sha256, site, layout, size, mtime_ns FROM dumps")
     }
     by_file = {e.file: e for e in entries}
     gone = sorted(set(known) - set(by_file))
@@ -234,12 +275,17 @@ def _ingest_locked(
     try:
         _remove_dumps(db, gone)
         fresh: dict[str, str] = {}
+        restat = 0
         for outcome in _read_all(seeds, entries, known):
             _account(outcome, stats, progress)
             if outcome.summary is not None:
                 fresh.update(_write_dump(db, by_file[outcome.file], outcome))
+            elif outcome.unchanged and outcome.stat is not None:
+                restat += _restat(db, outcome.file, outcome.stat, known[outcome.file])
         if not fresh and not gone:
-            db.execute("ROLLBACK")  # nothing changed: the corpus is already what the dumps make
+            # Nothing changed: the corpus is already what the dumps make. New stats are kept
+            # so that the next ingest need not read those dumps again.
+            db.execute("COMMIT" if restat else "ROLLBACK")
             _count_existing(db, stats)
             return
         records, districts = _load_records(db, fresh)
@@ -256,6 +302,18 @@ def _ingest_locked(
         if db.in_transaction:  # on a full disk SQLite may already have rolled back
             db.execute("ROLLBACK")
         raise
+
+
+def _content_key(known: Known | None) -> tuple[str, str, str] | None:
+    return None if known is None else known[:3]
+
+
+def _restat(db: sqlite3.Connection, file: str, key: tuple[int, int], known: Known) -> int:
+    """Store a re-hashed, unchanged dump's new (size, mtime); 1 if it differed."""
+    if key == known[3:]:
+        return 0
+    db.execute("UPDATE dumps SET size = ?, mtime_ns = ? WHERE file = ?", (*key, file))
+    return 1
 
 
 def _account(outcome: DumpOutcome, stats: IngestStats, progress: Progress | None) -> None:
@@ -287,8 +345,15 @@ def _write_dump(db: sqlite3.Connection, entry: Entry, out: DumpOutcome) -> dict[
     assert out.summary is not None  # only parsed outcomes are written
     db.execute("DELETE FROM records WHERE dump = ?", (entry.file,))
     db.execute(
-        "INSERT OR REPLACE INTO dumps VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        (entry.file, out.digest, entry.site, entry.layout, *out.summary),
+        "INSERT OR REPLACE INTO dumps VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            entry.file,
+            out.digest,
+            entry.site,
+            entry.layout,
+            *out.summary,
+            *(out.stat or (None, None)),
+        ),
     )
     rows = [
         (

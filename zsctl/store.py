@@ -28,7 +28,9 @@ CREATE TABLE dumps (
     records INTEGER NOT NULL,
     chrome INTEGER NOT NULL,
     blank INTEGER NOT NULL,
-    unparsed INTEGER NOT NULL
+    unparsed INTEGER NOT NULL,
+    size INTEGER,                  -- with mtime_ns, as stat saw the file before it was read:
+    mtime_ns INTEGER               -- equal next time means unchanged, without re-reading it
 );
 -- Every parsed record: one appearance of a story in one dump.
 CREATE TABLE records (
