@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import functools
-import os
-import sqlite3
+import inspect
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
 from zsctl import __version__
+from zsctl.cli.invoke import invoke, quiet_broken_pipe
+from zsctl.cli.options import REQUIRED, parameters
 
 app = typer.Typer(
     name="zsctl",
@@ -39,43 +40,32 @@ def _root(
     """Clean, deduplicate and search scraped 招商引资 news dumps about Tianjin."""
 
 
-def command(fn: Callable[..., int | None]) -> Callable[..., None]:
-    """Wrap a command: user errors become a one-line message and an exit code, never a traceback."""
+def command(fn: Callable[..., int]) -> Callable[..., None]:
+    """A command function as Typer wants it.
+
+    Its Option/Argument declarations become typer.Option/typer.Argument (a `filters`
+    parameter becomes the shared filter options), and user errors become a one-line message
+    and an exit code, never a traceback.
+    """
+    params = [
+        inspect.Parameter(
+            p.name,
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            default=inspect.Parameter.empty if p.default is REQUIRED else p.default,
+            annotation=Annotated[p.type, p.spec.typer()],
+        )
+        for p in parameters(fn)
+    ]
 
     @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        from zsctl.errors import ZsctlError
-
-        try:
-            code = fn(*args, **kwargs)
-        except ZsctlError as exc:
-            from zsctl.cli.output import inert, message
-
-            message(f"error: {inert(str(exc))}", style="red")
-            raise typer.Exit(exc.exit_code) from None
-        except BrokenPipeError:
-            quiet_broken_pipe()
-            raise typer.Exit(0) from None
-        except sqlite3.DatabaseError as exc:
-            # A corpus damaged past its header opens, then fails mid-query.
-            from zsctl.cli.output import inert, message
-
-            message(
-                f"error: corpus unreadable ({inert(str(exc))}); rebuild it with `zsctl ingest`"
-                " after moving the damaged file aside",
-                style="red",
-            )
-            raise typer.Exit(1) from None
+    def wrapper(**values: Any) -> None:
+        code = invoke(fn, values)
         if code:
             raise typer.Exit(code)
 
+    wrapper.__signature__ = inspect.Signature(params, return_annotation=None)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in params} | {"return": None}
     return wrapper
-
-
-def quiet_broken_pipe() -> None:
-    """The reader (e.g. `head`) has gone: point stdout at /dev/null so the final flush is quiet."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _register() -> None:

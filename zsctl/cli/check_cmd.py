@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-import typer
-
-from zsctl.cli.options import DEFAULT_SEEDS, CheckFormat, SeedsOpt
+from zsctl.cli.options import DEFAULT_SEEDS, CheckFormat, Option, SeedsOpt
 
 if TYPE_CHECKING:
+    from typer import Typer
+
     from zsctl.check import CheckReport
     from zsctl.problems import Problem
 
 _COLUMNS = ("file", "layout", "encoding", "records", "chrome", "blank", "unparsed", "errors")
 
 
-def register(app: typer.Typer) -> None:
+def register(app: Typer) -> None:
     """Add the command to the app."""
     from zsctl.cli.app import command
 
@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
 def check(
     seeds: SeedsOpt = DEFAULT_SEEDS,
     fmt: Annotated[
-        CheckFormat, typer.Option("--format", "-f", help="table, json, or github annotations.")
+        CheckFormat, Option("--format", "-f", help="table, json, or github annotations.")
     ] = CheckFormat.table,
 ) -> int:
     """Parse every dump in INDEX.md and report problems; exit 1 if any."""

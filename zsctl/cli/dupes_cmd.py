@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-import typer
-
-from zsctl.cli.options import CorpusOpt, JsonOpt, corpus_path
+from zsctl.cli.options import CorpusOpt, JsonOpt, Option, corpus_path
 
 if TYPE_CHECKING:
+    from typer import Typer
+
     from zsctl.clusters import ClusterView
 
 
-def register(app: typer.Typer) -> None:
+def register(app: Typer) -> None:
     """Add the command to the app."""
     from zsctl.cli.app import command
 
@@ -21,7 +21,7 @@ def register(app: typer.Typer) -> None:
 
 def dupes(
     corpus: CorpusOpt = None,
-    min_size: Annotated[int, typer.Option("--min-size", min=2, help="Smallest cluster shown.")] = 2,
+    min_size: Annotated[int, Option("--min-size", min=2, help="Smallest cluster shown.")] = 2,
     json: JsonOpt = False,
 ) -> int:
     """List duplicate clusters: members, the reason they merged, and their similarity."""

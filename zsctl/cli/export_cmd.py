@@ -6,14 +6,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import typer
-
-from zsctl.cli.options import (
-    CorpusOpt,
-)
+from zsctl.cli.options import CorpusOpt, Option
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+    from typer import Typer
 
     from zsctl.query import Detail, Filters
 
@@ -25,25 +23,22 @@ class ExportFormat(StrEnum):
     csv = "csv"
 
 
-def register(app: typer.Typer) -> None:
+def register(app: Typer) -> None:
     """Add the command to the app."""
     from zsctl.cli.app import command
-    from zsctl.cli.options import with_filters
 
-    app.command("export")(command(with_filters(export)))
+    app.command("export")(command(export))
 
 
 def export(
     filters: Filters,
     fmt: Annotated[
         ExportFormat,
-        typer.Option(
-            "--format", "-f", metavar="FORMAT", help="jsonl (one JSON object per line) or csv."
-        ),
+        Option("--format", "-f", metavar="FORMAT", help="jsonl (one JSON object per line) or csv."),
     ] = ExportFormat.jsonl,
     output: Annotated[
         Path | None,
-        typer.Option(
+        Option(
             "--output",
             "-o",
             metavar="FILE",

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-import typer
-
-from zsctl.cli.options import (
-    CorpusOpt,
-    JsonOpt,
-    SortKey,
-    SortOpt,
-)
+from zsctl.cli.options import Argument, CorpusOpt, JsonOpt, Option, SortKey, SortOpt
 
 if TYPE_CHECKING:
     import sqlite3
     from collections.abc import Iterator
 
     from rich.text import Text
+    from typer import Typer
 
     from zsctl.query import Filters, Hit, Search
 
@@ -25,39 +19,34 @@ COLUMNS = ("id", "date", "district", "title", "snippet")
 DEFAULT_CONTEXT = 30
 
 
-def register(app: typer.Typer) -> None:
+def register(app: Typer) -> None:
     """Add the command to the app."""
     from zsctl.cli.app import command
-    from zsctl.cli.options import with_filters
 
-    app.command("grep")(command(with_filters(grep)))
+    app.command("grep")(command(grep))
 
 
 def grep(
-    pattern: Annotated[
-        str, typer.Argument(metavar="PATTERN", help="Text to find (a regex with -E).")
-    ],
+    pattern: Annotated[str, Argument(metavar="PATTERN", help="Text to find (a regex with -E).")],
     filters: Filters,
     regex: Annotated[
-        bool, typer.Option("--regex", "-E", help="PATTERN is a Python regular expression.")
+        bool, Option("--regex", "-E", help="PATTERN is a Python regular expression.")
     ] = False,
-    ignore_case: Annotated[bool, typer.Option("--ignore-case", "-i", help="Ignore case.")] = False,
+    ignore_case: Annotated[bool, Option("--ignore-case", "-i", help="Ignore case.")] = False,
     count: Annotated[
-        bool, typer.Option("--count", "-c", help="Print only the number of matching articles.")
+        bool, Option("--count", "-c", help="Print only the number of matching articles.")
     ] = False,
     ids: Annotated[
-        bool, typer.Option("--ids", "-l", help="Print only the ids of matching articles.")
+        bool, Option("--ids", "-l", help="Print only the ids of matching articles.")
     ] = False,
     context: Annotated[
         int,
-        typer.Option(
-            "--context", "-C", min=0, metavar="N", help="Characters of context around a match."
-        ),
+        Option("--context", "-C", min=0, metavar="N", help="Characters of context around a match."),
     ] = DEFAULT_CONTEXT,
     sort: SortOpt = SortKey.newest,
     limit: Annotated[
         int,
-        typer.Option("--limit", "-n", min=0, metavar="N", help="Stop after N articles; 0 for all."),
+        Option("--limit", "-n", min=0, metavar="N", help="Stop after N articles; 0 for all."),
     ] = 0,
     json: JsonOpt = False,
     corpus: CorpusOpt = None,

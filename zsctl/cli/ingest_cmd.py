@@ -7,15 +7,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
-import typer
-
-from zsctl.cli.options import DEFAULT_SEEDS, CorpusOpt, SeedsOpt, corpus_path
+from zsctl.cli.options import DEFAULT_SEEDS, CorpusOpt, Option, SeedsOpt, corpus_path
 
 if TYPE_CHECKING:
+    from typer import Typer
+
     from zsctl.ingest import IngestStats, Progress
 
 
-def register(app: typer.Typer) -> None:
+def register(app: Typer) -> None:
     """Add the command to the app."""
     from zsctl.cli.app import command
 
@@ -27,10 +27,10 @@ def ingest(
     corpus: CorpusOpt = None,
     threshold: Annotated[
         float,
-        typer.Option(min=0.5, max=1.0, help="Near-duplicate Jaccard threshold (0.5-1.0)."),
+        Option(min=0.5, max=1.0, help="Near-duplicate Jaccard threshold (0.5-1.0)."),
     ] = 0.8,
     wait: Annotated[
-        bool, typer.Option("--wait", help="Wait for a running ingest instead of failing.")
+        bool, Option("--wait", help="Wait for a running ingest instead of failing.")
     ] = False,
 ) -> int:
     """Parse the listed dumps, deduplicate, and update the corpus in one transaction."""

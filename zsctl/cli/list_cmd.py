@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import typer
-
-from zsctl.cli.options import (
-    CorpusOpt,
-    JsonOpt,
-    LimitOpt,
-    SortKey,
-    SortOpt,
-)
+from zsctl.cli.options import CorpusOpt, JsonOpt, LimitOpt, SortKey, SortOpt
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
+
+    from typer import Typer
 
     from zsctl.query import Filters, Summary
 
@@ -23,12 +17,11 @@ COLUMNS = ("id", "date", "district", "title", "sources")
 DEFAULT_LIMIT = 50
 
 
-def register(app: typer.Typer) -> None:
+def register(app: Typer) -> None:
     """Add the command to the app."""
     from zsctl.cli.app import command
-    from zsctl.cli.options import with_filters
 
-    app.command("list")(command(with_filters(list_articles)))
+    app.command("list")(command(list_articles))
 
 
 def list_articles(

@@ -1,33 +1,70 @@
-"""Options shared by several commands, defined once."""
+"""Options shared by several commands, and how every command declares its parameters.
+
+Parameters are declared once, as ``Annotated[type, Option(...)]`` or ``Annotated[type,
+Argument(...)]``. `Option` and `Argument` only record what they are given; the Typer app turns
+them into ``typer.Option``/``typer.Argument`` when it registers a command (zsctl.cli.app), and
+the fast path (zsctl.cli.fast) parses plain `list`, `show` and `grep` command lines from the same
+declarations without importing Typer. So this module must not import Typer either.
+"""
 
 from __future__ import annotations
 
-import functools
-import inspect
 import os
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, get_type_hints
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, get_args, get_origin, get_type_hints
 
-import typer
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from zsctl.query import Filters
+
+
+class Option:
+    """A command-line option: ``typer.Option(*names, **settings)``, made at registration."""
+
+    __slots__ = ("names", "settings")
+
+    def __init__(self, *names: str, **settings: Any) -> None:
+        self.names = names
+        self.settings = settings
+
+    def typer(self) -> Any:
+        import typer
+
+        return typer.Option(*self.names, **self.settings)
+
+
+class Argument:
+    """A positional argument: ``typer.Argument(**settings)``, made at registration."""
+
+    __slots__ = ("settings",)
+
+    def __init__(self, **settings: Any) -> None:
+        self.settings = settings
+
+    def typer(self) -> Any:
+        import typer
+
+        return typer.Argument(**self.settings)
+
 
 DEFAULT_SEEDS = Path("seeds")
 DEFAULT_CORPUS = Path("corpus/zsctl.db")
 
 SeedsOpt = Annotated[
     Path,
-    typer.Option("--seeds", help="Folder holding the dumps and INDEX.md.", show_default=True),
+    Option("--seeds", help="Folder holding the dumps and INDEX.md.", show_default=True),
 ]
 CorpusOpt = Annotated[
     Path | None,
-    typer.Option(
+    Option(
         "--corpus",
         help="Corpus database (default: $ZSCTL_CORPUS or corpus/zsctl.db).",
         show_default=False,
     ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+JsonOpt = Annotated[bool, Option("--json", help="Machine-readable JSON on stdout.")]
 
 
 class CheckFormat(StrEnum):
@@ -48,12 +85,6 @@ def corpus_path(option: Path | None) -> Path:
 
 # --- filters and ordering shared by list, grep, export and stats ------------------------------
 
-from enum import StrEnum  # noqa: E402  (kept with the section that uses it)
-from typing import TYPE_CHECKING  # noqa: E402
-
-if TYPE_CHECKING:
-    from zsctl.query import Filters
-
 
 def _complete_district(incomplete: str) -> list[str]:
     """Gazetteer names that start with what has been typed (full, short or pinyin)."""
@@ -65,7 +96,7 @@ def _complete_district(incomplete: str) -> list[str]:
 
 DistrictOpt = Annotated[
     list[str] | None,
-    typer.Option(
+    Option(
         "--district",
         "-d",
         metavar="NAME",
@@ -77,7 +108,7 @@ DistrictOpt = Annotated[
 ]
 SinceOpt = Annotated[
     str | None,
-    typer.Option(
+    Option(
         "--since",
         metavar="DATE",
         help="Dated on or after this day, month or year (2023-05-01, 2023-05, 2023, 2023年5月).",
@@ -86,7 +117,7 @@ SinceOpt = Annotated[
 ]
 UntilOpt = Annotated[
     str | None,
-    typer.Option(
+    Option(
         "--until",
         metavar="DATE",
         help="Dated on or before this day, month or year (inclusive).",
@@ -95,7 +126,7 @@ UntilOpt = Annotated[
 ]
 DateOpt = Annotated[
     str | None,
-    typer.Option(
+    Option(
         "--date",
         metavar="DATE",
         help="Dated within this day, month or year (2023-05 = all of May 2023).",
@@ -104,7 +135,7 @@ DateOpt = Annotated[
 ]
 SourceOpt = Annotated[
     list[str] | None,
-    typer.Option(
+    Option(
         "--source",
         metavar="SOURCE",
         help="Seen in this dump (file name or its stem), on this site id, or with this "
@@ -114,7 +145,7 @@ SourceOpt = Annotated[
 ]
 TagOpt = Annotated[
     list[str] | None,
-    typer.Option(
+    Option(
         "--tag",
         metavar="TAG",
         help="Tag such as 西青招商 (【】 optional). Repeatable.",
@@ -138,7 +169,7 @@ class SortKey(StrEnum):
 
 SortOpt = Annotated[
     SortKey,
-    typer.Option(
+    Option(
         "--sort",
         metavar="ORDER",
         help="-date: newest first; date: oldest first (undated last either way); id; title; "
@@ -147,7 +178,7 @@ SortOpt = Annotated[
 ]
 LimitOpt = Annotated[
     int,
-    typer.Option("--limit", "-n", min=0, metavar="N", help="Show at most N articles; 0 for all."),
+    Option("--limit", "-n", min=0, metavar="N", help="Show at most N articles; 0 for all."),
 ]
 
 
@@ -160,10 +191,13 @@ def make_filters(
     tag: list[str] | None,
 ) -> Filters:
     """Build query filters from the shared options; UsageError for a bad date or district."""
-    from zsctl.dates import since_until
     from zsctl.query import Filters
 
-    lo, hi = since_until(since, until, date)
+    lo = hi = None
+    if since is not None or until is not None or date is not None:
+        from zsctl.dates import since_until  # not imported when unused: start-up time counts
+
+        lo, hi = since_until(since, until, date)
     districts: tuple[str, ...] = ()
     if district:
         from zsctl.districts import load_gazetteer
@@ -173,6 +207,7 @@ def make_filters(
     return Filters(districts, lo, hi, tuple(source or ()), tuple(tag or ()))
 
 
+# A command's `filters: Filters` parameter stands for these options, which become one `Filters`.
 _FILTER_OPTIONS: tuple[tuple[str, object], ...] = (
     ("district", DistrictOpt),
     ("since", SinceOpt),
@@ -181,32 +216,63 @@ _FILTER_OPTIONS: tuple[tuple[str, object], ...] = (
     ("source", SourceOpt),
     ("tag", TagOpt),
 )
+REQUIRED = object()  # the default of a parameter that has none
 
 
-def with_filters(fn: Callable[..., int]) -> Callable[..., int]:
-    """Give a command the shared filter options, defined once; it receives one `filters`.
+class Param(NamedTuple):
+    """One command-line parameter of a command, as declared."""
 
-    The options take the place of the command's `filters` parameter in its signature (so in
-    --help), and are turned into a `Filters` (UsageError for a bad date or district).
+    name: str
+    annotation: Any  # the whole Annotated[type, Option(...)]
+    default: Any  # REQUIRED if none
+
+    @property
+    def type(self) -> Any:
+        """The Python type, e.g. int, `list[str] | None`, SortKey."""
+        return get_args(self.annotation)[0]
+
+    @property
+    def spec(self) -> Option | Argument:
+        """The Option or Argument the parameter is declared with."""
+        return self.annotation.__metadata__[0]  # type: ignore[no-any-return]
+
+
+def parameters(fn: Callable[..., int]) -> list[Param]:
+    """A command function's command-line parameters in order, `filters` expanded.
+
+    Read from the function's code object and type hints rather than with `inspect`, whose
+    import alone costs about 10 ms of every fast `list`/`show`/`grep`.
     """
+    code = fn.__code__
+    names = code.co_varnames[: code.co_argcount]
+    if code.co_kwonlyargcount or code.co_flags & 0x0C:  # CO_VARARGS | CO_VARKEYWORDS
+        raise TypeError(f"{fn.__name__}: command parameters must be plain positional ones")
+    defaults = fn.__defaults__ or ()
+    firsts = (REQUIRED,) * (len(names) - len(defaults))
     # `Filters` is imported by commands only for type checking: the query module stays
     # unimported until a command runs, so it is stood in for here.
     hints = get_type_hints(fn, localns={"Filters": object}, include_extras=True)
-    params: list[inspect.Parameter] = []
-    for p in inspect.signature(fn).parameters.values():
-        if p.name == "filters":
-            params += [
-                inspect.Parameter(name, p.POSITIONAL_OR_KEYWORD, default=None, annotation=t)
-                for name, t in _FILTER_OPTIONS
-            ]
-        else:
-            params.append(p.replace(annotation=hints[p.name]))
+    out: list[Param] = []
+    for name, default in zip(names, firsts + tuple(defaults), strict=True):
+        if name == "filters":
+            out += [Param(n, t, None) for n, t in _FILTER_OPTIONS]
+            continue
+        param = Param(name, hints[name], default)
+        if get_origin(param.annotation) is not Annotated or not isinstance(
+            param.spec, Option | Argument
+        ):
+            raise TypeError(f"{fn.__name__}({name}): declare it with Option(...) or Argument(...)")
+        out.append(param)
+    return out
 
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> int:
-        values = [kwargs.pop(name, None) for name, _ in _FILTER_OPTIONS]
-        return fn(*args, filters=make_filters(*values), **kwargs)
 
-    wrapper.__signature__ = inspect.Signature(params, return_annotation=int)  # type: ignore[attr-defined]
-    wrapper.__annotations__ = {p.name: p.annotation for p in params} | {"return": int}
-    return wrapper
+def call(fn: Callable[..., int], values: dict[str, Any]) -> int:
+    """Call a command with its parsed parameter values; the filter options become `filters`.
+
+    UsageError for a bad date or district.
+    """
+    if "filters" in fn.__code__.co_varnames[: fn.__code__.co_argcount]:
+        values = dict(values)
+        found = [values.pop(name, None) for name, _ in _FILTER_OPTIONS]
+        values["filters"] = make_filters(*found)
+    return fn(**values)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-import typer
-
-from zsctl.cli.options import DEFAULT_SEEDS, CorpusOpt, JsonOpt, SeedsOpt
+from zsctl.cli.options import DEFAULT_SEEDS, Argument, CorpusOpt, JsonOpt, Option, SeedsOpt
 
 if TYPE_CHECKING:
     from rich.table import Table
+    from typer import Typer
 
     from zsctl.query import Detail, RawSource
 
 
-def register(app: typer.Typer) -> None:
+def register(app: Typer) -> None:
     """Add the command to the app."""
     from zsctl.cli.app import command
 
@@ -22,10 +21,10 @@ def register(app: typer.Typer) -> None:
 
 
 def show(
-    article_id: Annotated[str, typer.Argument(metavar="ID", help="Full id or a unique prefix.")],
+    article_id: Annotated[str, Argument(metavar="ID", help="Full id or a unique prefix.")],
     raw: Annotated[
         bool,
-        typer.Option(
+        Option(
             "--raw",
             help="Print each source's lines as they are in its dump (read from --seeds) "
             "instead of the body; verbatim when piped, inert on a terminal.",

@@ -4,26 +4,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import typer
-
-from zsctl.cli.options import (
-    CorpusOpt,
-    JsonOpt,
-)
+from zsctl.cli.options import CorpusOpt, JsonOpt
 
 if TYPE_CHECKING:
+    from typer import Typer
+
     from zsctl.query import Filters, Stats
 
 NO_DISTRICT = "(none)"
 UNDATED = "(undated)"
 
 
-def register(app: typer.Typer) -> None:
+def register(app: Typer) -> None:
     """Add the command to the app."""
     from zsctl.cli.app import command
-    from zsctl.cli.options import with_filters
 
-    app.command("stats")(command(with_filters(stats)))
+    app.command("stats")(command(stats))
 
 
 def stats(
