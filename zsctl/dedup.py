@@ -855,22 +855,6 @@ def _common_counts(text: NDArray[np.uint32], sets: list[NDArray[np.uint32]]) -> 
     hit = (text[idx] == wanted).astype(np.int64)
     counts: list[int] = np.add.reduceat(hit, np.cumsum(sizes) - sizes).tolist()
     return counts
-    starts = [0, *(i for i in range(1, len(docs)) if docs[i] != docs[i - 1]), len(docs)]
-    for lo, hi in itertools.pairwise(starts):
-        text = _unique_sorted(sh.of(docs[lo]))
-        if len(text) == 0:
-            continue
-        sets = [snip.sets[s] for s in sids[lo:hi]]
-        sizes = np.array([len(x) for x in sets], dtype=np.int64)
-        wanted = np.concatenate(sets)
-        idx = np.searchsorted(text, wanted)
-        idx[idx == len(text)] = 0
-        hit = (text[idx] == wanted).astype(np.int64)
-        common = np.add.reduceat(hit, np.cumsum(sizes) - sizes).tolist()
-        for k, c in enumerate(common):
-            if c >= containment * sizes[k]:
-                found.append((docs[lo], sids[lo + k], c))
-    return found
 
 
 # ------------------------------------------------------------------------------------------- output
