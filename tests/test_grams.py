@@ -29,11 +29,11 @@ def memory_db() -> sqlite3.Connection:
 
 
 def index_of(db: sqlite3.Connection) -> dict[int, list[int]]:
-    """Every gram's rowids, decoded by the pure-Python reader."""
-    return {
-        code: grams.members(grams.bits_of(blob))
-        for code, blob in db.execute("SELECT gram, postings FROM grams ORDER BY gram")
-    }
+    """Every gram's live rowids (dead ones masked), decoded by the pure-Python reader."""
+    lists = dict(db.execute("SELECT gram, postings FROM grams ORDER BY gram"))
+    dead = grams.bits_of(lists.pop(grams.DEAD)) if grams.DEAD in lists else 0
+    live = {code: grams.members(grams.bits_of(blob) & ~dead) for code, blob in lists.items()}
+    return {code: ns for code, ns in live.items() if ns}
 
 
 def brute_index(rows: dict[int, str]) -> dict[int, list[int]]:
@@ -95,9 +95,10 @@ def test_update_equals_rebuild(items: list[str], drop: list[bool], new: list[str
     rows = {i + 1: text for i, text in enumerate(items)}
     db = memory_db()
     build.rebuild(db, sorted(rows.items()))
-    removed = [(n, t) for n, t in rows.items() if drop[n - 1]]
-    added = [(100 + i, t) for i, t in enumerate(new)]
+    removed = [n for n in rows if drop[n - 1]]
+    added = [(100 + i, t) for i, t in enumerate(new)]  # rowids are never reused: always larger
     build.update(db, removed, added)
+    assert build.dead_count(db) == len(removed)
     final = {n: t for n, t in rows.items() if not drop[n - 1]} | dict(added)
     assert index_of(db) == brute_index(final)
 
@@ -113,6 +114,16 @@ def test_candidates_of_an_unseen_gram_is_empty() -> None:
     build.rebuild(db, [(1, "招商")])
     assert grams.candidates(db, grams.term_grams("招商")) == 1 << 1
     assert grams.candidates(db, grams.term_grams("招x")) == 0
+
+
+def test_removed_articles_are_masked_and_added_ones_appended() -> None:
+    db = memory_db()
+    build.rebuild(db, [(1, "招商引资"), (2, "招商")])
+    build.update(db, [1], [(3, "引资招商")])
+    assert grams.members(grams.candidates(db, grams.term_grams("招商"))) == [2, 3]
+    assert grams.members(grams.candidates(db, grams.term_grams("引资"))) == [3]
+    build.rebuild(db, [(2, "招商"), (3, "引资招商")])
+    assert build.dead_count(db) == 0
 
 
 def test_membership() -> None:
@@ -176,3 +187,11 @@ def test_grep_agrees_with_substring_search(
     assert query.grep_count(search_db, search, filters) == len(expected)
     assert set(query.grep_ids(search_db, search, filters)) == expected
     assert {h.article.id for h in query.grep(search_db, search, filters)} == expected
+
+
+@given(st.sets(st.integers(0, 300_000), min_size=1, max_size=400))
+def test_python_encoding_round_trips_and_matches_numpy_choice(values: set[int]) -> None:
+    blob = grams.encode_bits(grams.bitset(values))
+    assert grams.members(grams.bits_of(blob)) == sorted(values)
+    assert build.decode(blob).tolist() == sorted(values)
+    assert blob == build.encode(np.array(sorted(values), dtype=np.uint32))

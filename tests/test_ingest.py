@@ -166,9 +166,11 @@ def test_worker_processes_give_the_same_corpus(
     serial = tmp_path / "serial"
     ingest(_write_seeds(serial, dumps), serial / "c.db")
     monkeypatch.setattr("zsctl.ingest.PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr("zsctl.ingest.PARALLEL_GRAMS", 1)  # the gram index too
     parallel = tmp_path / "parallel"
     ingest(_write_seeds(parallel, dumps), parallel / "c.db")
     assert _articles(serial / "c.db") == _articles(parallel / "c.db")
+    assert _index_by_id(serial / "c.db") == _index_by_id(parallel / "c.db")
 
 
 def test_kept_bodies_are_stored_once(tmp_path: Path) -> None:
@@ -380,10 +382,10 @@ def _index_by_id(corpus: Path) -> dict[int, list[str]]:
 
     with connect_read(corpus) as db:
         ids = dict(db.execute("SELECT n, id FROM articles"))
-        return {
-            code: sorted(ids[n] for n in grams.members(grams.bits_of(blob)))
-            for code, blob in db.execute("SELECT gram, postings FROM grams")
-        }
+        lists = dict(db.execute("SELECT gram, postings FROM grams"))
+    dead = grams.bits_of(lists.pop(grams.DEAD)) if grams.DEAD in lists else 0
+    found = {code: grams.members(grams.bits_of(blob) & ~dead) for code, blob in lists.items()}
+    return {code: sorted(ids[n] for n in ns) for code, ns in found.items() if ns}
 
 
 def test_patched_gram_index_equals_a_fresh_one(tmp_path: Path) -> None:

@@ -10,6 +10,8 @@ import stat
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -63,7 +65,7 @@ class WriteResult:
     written: int = 0
     deleted: int = 0
     kept: set[str] = field(default_factory=set)
-    removed: list[tuple[int, str]] = field(default_factory=list)  # (rowid, indexed text)
+    removed: list[int] = field(default_factory=list)  # rowids deleted
     added: list[int] = field(default_factory=list)  # rowids written
 
 
@@ -125,7 +127,8 @@ def ingest(
     with write_lock(corpus, wait):
         db, stats.set_aside = connect_for_ingest(corpus)
         try:
-            _ingest_locked(db, seeds, manifest.entries, threshold, stats, progress)
+            with _worker_pool(len(manifest.entries)) as pool:
+                _ingest_locked(db, seeds, manifest.entries, threshold, stats, progress, pool)
         except sqlite3.OperationalError as exc:
             raise CorpusError(
                 f"writing the corpus failed ({exc}); nothing was changed. Free disk space "
@@ -235,22 +238,36 @@ def _read_all(
     seeds: Path,
     entries: list[Entry],
     known: dict[str, Known],
+    pool: Executor | None,
 ) -> Iterator[DumpOutcome]:
-    """Read dumps in order; on several cores, in worker processes (parsing is CPU-bound)."""
+    """Read dumps in order; in the worker pool when there is one (parsing is CPU-bound)."""
     same, entries = _unchanged_by_stat(seeds, entries, known)
     yield from same
-    if not entries:
-        return
-    workers = min(os.cpu_count() or 1, MAX_WORKERS)
     limits = dump_limits()
     args = [(seeds, e, _content_key(known.get(e.file)), limits) for e in entries]
-    if workers < 2 or len(entries) < PARALLEL_THRESHOLD:
+    if pool is None:
         yield from (read_one(*a) for a in args)
+    elif args:
+        yield from pool.map(read_one, *zip(*args, strict=True), chunksize=8)
+
+
+@contextmanager
+def _worker_pool(dumps: int) -> Iterator[Executor | None]:
+    """Worker processes for parsing and indexing, started now, while this process is small.
+
+    Started later, each forked worker would count the ingest's memory (~1 GB at 100,000
+    articles) again in its own RSS; spawned ones would re-import the caller's main module.
+    """
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    if workers < 2 or dumps < PARALLEL_THRESHOLD:
+        yield None
         return
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(workers) as pool:
-        yield from pool.map(read_one, *zip(*args, strict=True), chunksize=8)
+        # ProcessPoolExecutor forks on first use; make that now, not after the clustering.
+        list(pool.map(abs, range(workers)))
+        yield pool
 
 
 def _ingest_locked(
@@ -260,6 +277,7 @@ def _ingest_locked(
     threshold: float,
     stats: IngestStats,
     progress: Progress | None,
+    pool: Executor | None,
 ) -> None:
     known: dict[str, Known] = {
         row[0]: row[1:]
@@ -276,7 +294,7 @@ def _ingest_locked(
         _remove_dumps(db, gone)
         fresh: dict[str, str] = {}
         restat = 0
-        for outcome in _read_all(seeds, entries, known):
+        for outcome in _read_all(seeds, entries, known, pool):
             _account(outcome, stats, progress)
             if outcome.summary is not None:
                 fresh.update(_write_dump(db, by_file[outcome.file], outcome))
@@ -296,7 +314,7 @@ def _ingest_locked(
         stats.duplicates = len(records) - done.articles
         _store_bodies_once(db, records, done.kept)
         del records, districts  # the index build below is the other large allocation
-        _update_grams(db, done.removed, done.added, done.articles)
+        _update_grams(db, done.removed, done.added, done.articles, pool)
         db.execute("COMMIT")
     except BaseException:
         if db.in_transaction:  # on a full disk SQLite may already have rolled back
@@ -500,7 +518,7 @@ def _write_articles(db: sqlite3.Connection, articles: Iterable[Article]) -> Writ
     """Write articles as they come, replacing only those whose content changed."""
     old = {row[0]: (row[1], row[2]) for row in db.execute("SELECT id, n, digest FROM articles")}
     result = WriteResult()
-    removed: list[tuple[int, str]] = []
+    removed: list[int] = []
     added: list[int] = []
     for a in articles:
         result.articles += 1
@@ -521,31 +539,34 @@ def _write_articles(db: sqlite3.Connection, articles: Iterable[Article]) -> Writ
 
 
 def _update_grams(
-    db: sqlite3.Connection, removed: list[tuple[int, str]], added: list[int], total: int
+    db: sqlite3.Connection,
+    removed: list[int],
+    added: list[int],
+    total: int,
+    pool: Executor | None = None,
 ) -> None:
-    """Bring the gram index in line: patch a few lists, or rebuild when much has changed."""
-    from zsctl import grams_build as grams
+    """Bring the gram index in line: append and mask a few articles, or rebuild it."""
+    from zsctl import grams_build
 
     indexed = db.execute("SELECT 1 FROM grams LIMIT 1").fetchone() is not None
-    # Patching re-encodes every touched gram's list once per call; past a few thousand
-    # changed articles one rebuild from scratch (seconds at 100,000 articles) is cheaper.
-    if not indexed or len(removed) + len(added) > max(REBUILD_AT, total // 10):
+    # Past a few thousand changed or masked articles, one rebuild from scratch (seconds at
+    # 100,000 articles) is cheaper than appending, and it drops the masked rowids.
+    limit = max(REBUILD_AT, total // 10)
+    if not indexed or len(removed) + len(added) + grams_build.dead_count(db) > limit:
         rows = db.execute(f"SELECT n, {_INDEXED_TEXT} FROM articles ORDER BY n")
-        workers = min(os.cpu_count() or 1, MAX_WORKERS) if total >= PARALLEL_GRAMS else 1
-        grams.rebuild(db, rows, workers)
+        grams_build.rebuild(db, rows, pool if total >= PARALLEL_GRAMS else None)
         return
     new = db.execute(
         f"SELECT n, {_INDEXED_TEXT} FROM articles WHERE n IN ({','.join('?' * len(added))})",
         added,
     ).fetchall()
-    grams.update(db, removed, new)
+    grams_build.update(db, removed, new)
 
 
-def _delete_article(db: sqlite3.Connection, article_id: str, n: int) -> tuple[int, str]:
-    """Delete an article; its rowid and indexed text, to take it out of the gram index."""
-    text = db.execute(f"SELECT {_INDEXED_TEXT} FROM articles WHERE n = ?", (n,)).fetchone()[0]
+def _delete_article(db: sqlite3.Connection, article_id: str, n: int) -> int:
+    """Delete an article; its rowid, to mask it in the gram index."""
     db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
-    return n, text
+    return n
 
 
 def _insert_article(db: sqlite3.Connection, a: Article) -> int:

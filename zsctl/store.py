@@ -52,7 +52,7 @@ CREATE TABLE records (
 CREATE INDEX records_dump ON records(dump);
 -- One row per deduplicated story.
 CREATE TABLE articles (
-    n INTEGER PRIMARY KEY,         -- rowid shared with the full-text index
+    n INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: the gram index appends new rowids
     id TEXT NOT NULL UNIQUE,       -- 12 hex digits from the normalised text; prefixes accepted
     title TEXT NOT NULL,
     tag TEXT,
@@ -94,7 +94,8 @@ CREATE TABLE article_edges (
 CREATE INDEX article_edges_article ON article_edges(article_id);
 -- Which articles contain each character and each character pair (ASCII folded), over title
 -- and body: grep's candidate filter. gram: a code point, or ((c1 + 1) << 21) | c2 for a pair;
--- postings: sorted article rowids (articles.n) as bitmap/delta chunks, see zsctl/grams.py.
+-- postings: sorted article rowids (articles.n) as bitmap/delta chunks, see zsctl/grams.py;
+-- gram -1 lists removed articles' rowids, masked out until the next rebuild.
 CREATE TABLE grams (gram INTEGER PRIMARY KEY, postings BLOB NOT NULL);
 """
 
