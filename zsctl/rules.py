@@ -92,7 +92,8 @@ def parse_rules(text: str, origin: str) -> ChromeRules:
     import yaml  # lazy: only ingest and check need rules
 
     try:
-        data = yaml.safe_load(text)
+        # libyaml's loader when present: 5-10x faster, and --district pays it at start-up.
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise RulesError(f"invalid YAML: {exc}", path=origin) from None
     if not isinstance(data, dict) or data.get("version") != 1:
