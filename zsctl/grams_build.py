@@ -19,7 +19,7 @@ from zsctl import grams
 from zsctl.grams import BITMAP, CHAR_BITS, DEAD, HEADER, PAIR_OFFSET
 
 _DOC_BITS = 16  # articles per batch <= 2**16: (pair code, article) keys fit in 59 bits
-_BATCH_CHARS = 4_000_000  # ~250 MB of arrays per worker at the peak of a batch
+_BATCH_CHARS = 2_000_000  # ~130 MB of arrays per worker at the peak of a batch
 _DELTA_TYPES: dict[int, np.dtype[Any]] = {
     1: np.dtype("<u1"),
     2: np.dtype("<u2"),
