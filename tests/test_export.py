@@ -152,8 +152,11 @@ def test_data_version_sees_another_connections_commit(corpus: Path) -> None:
 def test_helper_refuses_another_snapshot(corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "part"
     total = len(query.export_rowids(snapshot(corpus), Filters()))
-    assert export._helper(str(corpus), Filters()._asdict(), "jsonl", 1, total + 1, str(out)) == 3
-    assert not out.exists()
+    with out.open("wb") as f:
+        assert (
+            export._helper(str(corpus), Filters()._asdict(), "jsonl", 1, total + 1, f.fileno()) == 3
+        )
+    assert out.read_bytes() == b""
 
 
 def test_a_failed_sync_fails_the_export(

@@ -268,7 +268,7 @@ def export_file(
         version = _data_version(probe)
         rowids = query.export_rowids(db, filters)  # takes this connection's snapshot
         split = len(rowids)
-        if len(rowids) >= SPLIT_MIN and _cores() > 1:
+        if len(rowids) >= SPLIT_MIN and _cores() > 1 and os.name == "posix":  # pass_fds
             split = int(len(rowids) * _SPLIT_SHARE)
         with _atomic(path) as fd, open(fd, "wb", buffering=_BUFFER, closefd=False) as out:
             if split == len(rowids):
@@ -379,41 +379,41 @@ _HELPER_MAIN = (
 
 
 class _Helper:
-    """The second process of a split export: articles [start:] into a part file beside `folder`.
+    """The second process of a split export: articles [start:] into a part file.
 
-    Any failure to start or finish it only means the first process writes those articles.
+    The part file has no name (removed as soon as made, passed by descriptor), so nothing is
+    left behind whatever happens. Any failure to start or finish the helper only means the
+    first process writes those articles itself.
     """
 
     def __init__(
         self, corpus: Path, filters: Filters, fmt: str, start: int, total: int, folder: Path
     ) -> None:
         self._proc: subprocess.Popen[bytes] | None = None
-        self._part = ""
+        self._part = -1
         try:
-            fd, self._part = tempfile.mkstemp(dir=folder, prefix=".zsctl-export-", suffix=".part")
-        except OSError:
-            return
-        os.close(fd)
-        args = {
-            "sys_path": sys.path,
-            "corpus": str(corpus),
-            "filters": filters._asdict(),
-            "fmt": fmt,
-            "start": start,
-            "total": total,
-            "out": self._part,
-        }
-        try:
+            self._part, name = tempfile.mkstemp(dir=folder, prefix=".zsctl-export-")
+            os.unlink(name)
+            args = {
+                "sys_path": sys.path,
+                "corpus": str(corpus),
+                "filters": filters._asdict(),
+                "fmt": fmt,
+                "start": start,
+                "total": total,
+                "out": self._part,
+            }
             self._proc = subprocess.Popen(
                 [sys.executable, "-c", _HELPER_MAIN],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
+                pass_fds=(self._part,),
             )
             assert self._proc.stdin is not None
             self._proc.stdin.write(json.dumps(args).encode() + b"\n")
             self._proc.stdin.close()
-        except OSError:  # cannot start it, or it died at once (BrokenPipeError)
+        except OSError:  # no part file, cannot start it, or it died at once (BrokenPipeError)
             self.close()
             self._proc = None
 
@@ -427,31 +427,29 @@ class _Helper:
 
     def append_to(self, fd: int) -> None:
         """Append the part file to `fd` at its current offset."""
-        with open(self._part, "rb") as part:
-            src = part.fileno()
-            size, done = os.fstat(src).st_size, 0
-            # Inside the kernel where it can (Linux), else through this process.
-            with contextlib.suppress(AttributeError, OSError):
-                while done < size and (copied := os.copy_file_range(src, fd, size - done)):
-                    done += copied
-            part.seek(done)
-            while block := part.read(_BUFFER):
-                with memoryview(block) as view:
-                    while view:
-                        view = view[os.write(fd, view) :]
+        size, done = os.fstat(self._part).st_size, 0
+        # Inside the kernel where it can (Linux), else through this process.
+        with contextlib.suppress(AttributeError, OSError):
+            while done < size and (copied := os.copy_file_range(self._part, fd, size - done, done)):
+                done += copied
+        while done < size and (block := os.pread(self._part, min(_BUFFER, size - done), done)):
+            done += len(block)
+            with memoryview(block) as view:
+                while view:
+                    view = view[os.write(fd, view) :]
 
     def close(self) -> None:
-        """Stop it if it still runs, and remove the part file."""
+        """Stop it if it still runs, and close the part file (which frees it)."""
         if self._proc is not None and self._proc.poll() is None:
             self._proc.kill()
             self._proc.wait()
-        if self._part:
-            with contextlib.suppress(OSError):
-                os.unlink(self._part)
+        if self._part >= 0:
+            os.close(self._part)
+            self._part = -1
 
 
 def _helper(
-    corpus: str, filters: dict[str, Any], fmt: str, start: int, total: int, out: str
+    corpus: str, filters: dict[str, Any], fmt: str, start: int, total: int, out: int
 ) -> int:
     """The second process of a split export (see _Helper): prints its count, returns 0.
 
@@ -465,7 +463,7 @@ def _helper(
     rowids = query.export_rowids(db, Filters(**fields))
     if len(rowids) != total:
         return 3
-    with open(out, "wb", buffering=_BUFFER) as f:
+    with open(out, "wb", buffering=_BUFFER) as f:  # the part file's descriptor
         n = _write(fmt, query.details(db, rowids[start:]), f, header=False)
     sys.stdout.write(f"{n}\n")
     return 0
