@@ -198,3 +198,18 @@ def test_an_early_sync_error_is_not_lost(
         export.write_file(slow(), "jsonl", tmp_path / "out.jsonl")
     db.close()
     assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("attr, value", [("frozen", True), ("executable", "")])
+def test_no_helper_without_a_plain_interpreter(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, attr: str, value: object
+) -> None:
+    monkeypatch.setattr(export, "SPLIT_MIN", 1)
+    monkeypatch.setattr(export, "_cores", lambda: 2)
+    monkeypatch.setattr(export.sys, attr, value, raising=False)
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("no helper may be started")
+
+    monkeypatch.setattr(export._Helper, "__init__", refuse)
+    assert exported(corpus, "jsonl", tmp_path / "a") == reference(corpus, "jsonl", tmp_path / "b")

@@ -268,7 +268,7 @@ def export_file(
         version = _data_version(probe)
         rowids = query.export_rowids(db, filters)  # takes this connection's snapshot
         split = len(rowids)
-        if len(rowids) >= SPLIT_MIN and _cores() > 1 and os.name == "posix":  # pass_fds
+        if len(rowids) >= SPLIT_MIN and _can_split():
             split = int(len(rowids) * _SPLIT_SHARE)
         with _atomic(path) as fd, open(fd, "wb", buffering=_BUFFER, closefd=False) as out:
             if split == len(rowids):
@@ -292,6 +292,12 @@ def export_file(
 def _data_version(db: sqlite3.Connection) -> int:
     """Changes whenever another connection has committed since this one last asked."""
     return int(db.execute("PRAGMA data_version").fetchone()[0])
+
+
+def _can_split() -> bool:
+    """Whether a second process can help: two cores, pass_fds (POSIX), a plain interpreter."""
+    plain = bool(sys.executable) and not getattr(sys, "frozen", False)
+    return plain and os.name == "posix" and _cores() > 1
 
 
 def _cores() -> int:
