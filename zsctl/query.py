@@ -351,6 +351,11 @@ def iter_details(
     return details(db, (row[0] for row in _ordered(db, "a.n", filters, sort)))
 
 
+def export_rowids(db: sqlite3.Connection, filters: Filters, sort: str = EXPORT_SORT) -> list[int]:
+    """The rowids iter_details fetches, in its order: an export splits them between processes."""
+    return [row[0] for row in _ordered(db, "a.n", filters, sort)]
+
+
 def details(db: sqlite3.Connection, rowids: Iterable[int]) -> Iterator[Detail]:
     """Full articles for the given rowids, in that order."""
     for chunk in _chunks(rowids, _CHUNK):

@@ -59,14 +59,14 @@ def export(
 
     db = open_corpus(corpus)
     started = time.monotonic()
-    articles = iter_details(db, filters)
     if output is None or str(output) == "-":
-        n = _to_stdout(articles, fmt.value)
+        n = _to_stdout(iter_details(db, filters), fmt.value)
         note(f"exported {n} article(s) in {time.monotonic() - started:.1f}s")
         return 0
-    from zsctl.export import write_file
+    from zsctl.cli.options import corpus_path
+    from zsctl.export import export_file
 
-    n = write_file(articles, fmt.value, output)
+    n = export_file(db, corpus_path(corpus), filters, fmt.value, output)
     size = output.stat().st_size / 1e6
     note(f"exported {n} article(s) to {output} ({size:.1f} MB, {time.monotonic() - started:.1f}s)")
     return 0
