@@ -98,6 +98,18 @@ def test_list_terminal_table(corpus_dir: tuple[Path, Path], tty: None) -> None:
     assert "\t" not in result.stdout
 
 
+@pytest.mark.parametrize("width", ["60", "100"])
+def test_list_table_keeps_short_columns_whole_on_a_narrow_terminal(
+    corpus_dir: tuple[Path, Path], tty: None, width: str
+) -> None:
+    result = run(corpus_dir, "list", env={"COLUMNS": width})
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= int(width) for line in lines)
+    assert "sources" in lines[1] and "2023-05-31" in result.stdout  # nothing squeezed away
+    rows = [line for line in lines if "aaab00000005" in line]
+    assert len(rows) == 1 and rows[0].rstrip().endswith("│")  # one line per article
+
+
 def test_list_json_is_faithful(corpus_dir: tuple[Path, Path]) -> None:
     result = run(corpus_dir, "list", "--json")
     data = json.loads(result.stdout)

@@ -75,14 +75,18 @@ def _rich(rows: Iterable[Summary]) -> int:
     out = table(
         None,
         [
-            ("id", {"style": ID_STYLE, "no_wrap": True}),
-            ("date", {"no_wrap": True}),
-            ("district", {"no_wrap": True}),
-            ("title", {"overflow": "ellipsis", "no_wrap": True, "ratio": 1}),
-            ("sources", {"justify": "right"}),
+            # min_width keeps the short columns whole on a narrow terminal: without it the
+            # title (ratio 1) squeezed `sources` to nothing and cut dates at 100 columns.
+            ("id", {"style": ID_STYLE, "no_wrap": True, "min_width": 12}),
+            ("date", {"no_wrap": True, "min_width": 10}),
+            ("district", {"no_wrap": True, "min_width": 8}),
+            ("title", {"overflow": "ellipsis", "ratio": 1}),
+            ("sources", {"justify": "right", "no_wrap": True, "min_width": 7}),
         ],
     )
     for s in rows:
-        out.add_row(s.id, text(s.date), text(s.district), text(s.title), str(s.sources))
+        title = text(s.title)
+        title.no_wrap, title.overflow = True, "ellipsis"  # one line per article, cut with …
+        out.add_row(s.id, text(s.date), text(s.district), title, str(s.sources))
     show(out)
     return out.row_count
