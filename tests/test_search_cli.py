@@ -565,6 +565,14 @@ def test_stats_terminal_bars(corpus_dir: tuple[Path, Path], tty: None) -> None:
     assert "(none)" in result.stdout and "(undated)" in result.stdout
 
 
+def test_stats_bars_shorten_on_a_narrow_terminal(corpus_dir: tuple[Path, Path], tty: None) -> None:
+    result = run(corpus_dir, "stats", env={"COLUMNS": "60"})
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= 60 for line in lines)
+    assert "mentioned in" in result.stdout  # the counts are not squeezed away
+    assert all(line.count("█") <= 20 for line in lines)
+
+
 def test_stats_json_with_filter(corpus_dir: tuple[Path, Path]) -> None:
     data = json.loads(run(corpus_dir, "stats", "--json", "--date", "2023").stdout)
     assert data["articles"] == 2

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 NO_DISTRICT = "(none)"
 UNDATED = "(undated)"
+BAR_WIDTH = 40  # cells for the longest bar on a wide terminal
 
 
 def register(app: Typer) -> None:
@@ -72,30 +73,34 @@ def _plain(s: Stats) -> None:
 
 
 def _rich(s: Stats) -> None:
+    from zsctl.cli.output import console
     from zsctl.cli.render import bar, show, table, text
 
+    # The bars take what the other columns leave (they need ~45 cells), so a narrow terminal
+    # shortens the bars instead of squeezing the counts away.
+    width = max(8, min(BAR_WIDTH, console().width - 45))
     top = max((n for _, n, _ in s.by_district), default=0)
     districts = table(
         f"{s.articles} articles from {s.records} dump records, by primary district",
         [
             ("district", {"no_wrap": True}),
-            ("articles", {"justify": "right"}),
+            ("articles", {"justify": "right", "no_wrap": True, "min_width": 8}),
             ("", {"style": "green", "no_wrap": True}),
-            ("mentioned in", {"justify": "right"}),
+            ("mentioned in", {"justify": "right", "no_wrap": True, "min_width": 12}),
         ],
     )
     for d, n, m in s.by_district:
-        districts.add_row(text(d or NO_DISTRICT), str(n), bar(n, top), str(m))
+        districts.add_row(text(d or NO_DISTRICT), str(n), bar(n, top, width), str(m))
     show(districts)
     top = max((n for _, n in s.by_month), default=0)
     months = table(
         "by month",
         [
             ("month", {"no_wrap": True}),
-            ("articles", {"justify": "right"}),
+            ("articles", {"justify": "right", "no_wrap": True, "min_width": 8}),
             ("", {"style": "green", "no_wrap": True}),
         ],
     )
     for month, n in s.by_month:
-        months.add_row(month or UNDATED, str(n), bar(n, top))
+        months.add_row(month or UNDATED, str(n), bar(n, top, width))
     show(months)
