@@ -1104,7 +1104,7 @@ SCHEMA_FINGERPRINTS = {
     2: "02e64f76646fa96b",
     3: "f3898aca27a6d8d2",
     4: "3da2fa0287ab7840",
-    5: "f6d7c5d7868f3a75",
+    5: "2f52f1ce40023160",
 }
 
 

@@ -255,12 +255,14 @@ def slow(db, articles):
     time.sleep(60)  # killed here: articles written, transaction not committed
     return out
 ing._write_articles = slow
+ing.PARALLEL_THRESHOLD = int(sys.argv[4]) if len(sys.argv) > 4 else ing.PARALLEL_THRESHOLD
 ing.ingest(Path(sys.argv[1]), Path(sys.argv[2]))
 """
 
 
 @pytest.mark.slow
-def test_sigkill_mid_ingest_leaves_old_corpus(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [False, True])
+def test_sigkill_mid_ingest_leaves_old_corpus(tmp_path: Path, workers: bool) -> None:
     dumps = _variants()
     seeds = _write_seeds(tmp_path, {k: dumps[k] for k in ("001_a.txt", "002_b.txt")})
     corpus = tmp_path / "c.db"
@@ -268,7 +270,9 @@ def test_sigkill_mid_ingest_leaves_old_corpus(tmp_path: Path) -> None:
     before = _articles(corpus)
     _write_seeds(tmp_path, dumps)
     flag = tmp_path / "flag"
-    proc = subprocess.Popen([sys.executable, "-c", KILLER, str(seeds), str(corpus), str(flag)])
+    # With workers, the killed ingest's worker processes must not keep its lock.
+    argv = [sys.executable, "-c", KILLER, str(seeds), str(corpus), str(flag)]
+    proc = subprocess.Popen(argv + (["1"] if workers else []))
     deadline = time.monotonic() + 60
     while not flag.exists():
         assert time.monotonic() < deadline and proc.poll() is None
@@ -276,7 +280,7 @@ def test_sigkill_mid_ingest_leaves_old_corpus(tmp_path: Path) -> None:
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert _articles(corpus) == before  # readable, and the old content
-    stats = ingest(seeds, corpus)  # the next ingest succeeds
+    stats = ingest(seeds, corpus)  # the next ingest succeeds: the lock is free
     assert stats.articles == 2 and _articles(corpus) != before
 
 
@@ -364,6 +368,19 @@ def test_a_same_size_edit_is_seen_by_its_mtime(tmp_path: Path) -> None:
         )
 
 
+def test_an_edit_that_restores_the_mtime_is_still_seen(tmp_path: Path) -> None:
+    seeds = _write_seeds(tmp_path, _variants())
+    _age(seeds)
+    corpus = tmp_path / "c.db"
+    ingest(seeds, corpus)
+    dump = seeds / "003_c.txt"
+    before = dump.stat()
+    dump.write_bytes(dump.read_bytes().replace(b"2025-06-30", b"2025-06-29"))
+    os.utime(dump, ns=(before.st_atime_ns, before.st_mtime_ns))  # as `touch -r` or `cp -p`
+    assert dump.stat().st_mtime_ns == before.st_mtime_ns and dump.stat().st_size == before.st_size
+    assert ingest(seeds, corpus).parsed == 1  # the ctime moved on
+
+
 def test_just_written_dumps_are_hashed_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -371,7 +388,7 @@ def test_just_written_dumps_are_hashed_again(
     corpus = tmp_path / "c.db"
     ingest(seeds, corpus)
     with connect_read(corpus) as db:
-        assert db.execute("SELECT count(*) FROM dumps WHERE size IS NULL").fetchone() == (4,)
+        assert db.execute("SELECT count(*) FROM dumps WHERE stat IS NULL").fetchone() == (4,)
     reads = _count_reads(monkeypatch)
     assert ingest(seeds, corpus).reused == 4
     assert len(reads) == 4
@@ -396,3 +413,36 @@ def test_patched_gram_index_equals_a_fresh_one(tmp_path: Path) -> None:
     fresh = tmp_path / "fresh"
     ingest(_write_seeds(fresh, dumps), fresh / "c.db")
     assert _index_by_id(grown / "c.db") == _index_by_id(fresh / "c.db")
+
+
+def test_another_threshold_reclusters_even_if_no_dump_changed(tmp_path: Path) -> None:
+    dumps = _variants()
+    seeds = _write_seeds(tmp_path / "a", dumps)
+    corpus = tmp_path / "a" / "c.db"
+    ingest(seeds, corpus, threshold=0.8)
+    again = ingest(seeds, corpus, threshold=0.3)
+    assert again.parsed == 0 and again.written > 0  # re-clustered from the stored records
+    fresh = tmp_path / "b"
+    ingest(_write_seeds(fresh, dumps), fresh / "c.db", threshold=0.3)
+    assert _clusters(corpus) == _clusters(fresh / "c.db")
+    assert _articles(corpus) == _articles(fresh / "c.db")
+
+
+def test_gram_index_is_rebuilt_after_many_patches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from zsctl import grams_build
+
+    monkeypatch.setattr("zsctl.ingest.MAX_PATCHES", 1)
+    dumps = _variants()
+    corpus = tmp_path / "c.db"
+    ingest(_write_seeds(tmp_path, {k: dumps[k] for k in ("001_a.txt", "003_c.txt")}), corpus)
+    ingest(_write_seeds(tmp_path, {k: dumps[k] for k in ("001_a.txt", "002_b.txt")}), corpus)
+    with sqlite3.connect(corpus) as db:
+        assert grams_build.dead_count(db) > 0  # patched: the removed articles are masked
+    ingest(_write_seeds(tmp_path, dumps), corpus)  # the second patch: rebuilt instead
+    with sqlite3.connect(corpus) as db:
+        assert grams_build.dead_count(db) == 0
+    fresh = tmp_path / "fresh"
+    ingest(_write_seeds(fresh, dumps), fresh / "c.db")
+    assert _index_by_id(corpus) == _index_by_id(fresh / "c.db")

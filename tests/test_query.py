@@ -95,8 +95,8 @@ def build_corpus(root: Path) -> tuple[Path, Path]:
         (seeds / file).write_bytes(data)
         digest = hashlib.sha256(data).hexdigest()
         db.execute(
-            "INSERT INTO dumps VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (file, digest, site, "auto", "dash", "utf-8", 0, 1, 0, 0, 0, None, None),
+            "INSERT INTO dumps VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (file, digest, site, "auto", "dash", "utf-8", 0, 1, 0, 0, 0, None),
         )
     for key, first, last, title, tag, date in RECORDS:
         db.execute(

@@ -410,7 +410,8 @@ class _Helper:
                 "out": self._part,
             }
             self._proc = subprocess.Popen(
-                [sys.executable, "-c", _HELPER_MAIN],
+                # -I: isolated, so a json.py in the working directory is never imported.
+                [sys.executable, "-I", "-c", _HELPER_MAIN],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,

@@ -8,6 +8,7 @@ import json
 import os
 import sqlite3
 import stat
+import sys
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -33,9 +34,10 @@ MAX_WORKERS = 2  # the target machine has 2 cores; more processes only add memor
 PARALLEL_THRESHOLD = 16  # below this many dumps, worker start-up costs more than it saves
 PARALLEL_GRAMS = 20_000  # articles; below, indexing in one process is as fast
 REBUILD_AT = 2_000  # changed articles past which the gram index is rebuilt, not patched
+MAX_PATCHES = 32  # patched ingests after which the gram index is rebuilt in one piece
 _INDEXED_TEXT = "title || char(10) || body"  # what the gram index covers (zsctl/grams.py)
 Districts = dict[str, tuple[str | None, dict[str, int]]]  # record key -> (primary, mentions)
-Known = tuple[str, str, str, int | None, int | None]  # sha256, site, layout, size, mtime_ns
+Known = tuple[str, str, str, str | None]  # sha256, site, layout, stat_key
 RACY_NS = 2_000_000_000  # a file this recently modified is re-hashed next time regardless
 Progress = Callable[[str, int, int], None]  # (dump file, bytes, records) after each dump
 
@@ -126,11 +128,12 @@ def ingest(
     manifest = read_manifest(seeds, default_rules().site_ids())
     manifest.raise_if_problems()
     stats = IngestStats(dumps=len(manifest.entries))
-    with write_lock(corpus, wait):
+    # Workers first: forked later, they would inherit the lock file and the database, and a
+    # killed ingest's orphaned workers would hold the lock for ever.
+    with _worker_pool(len(manifest.entries)) as pool, write_lock(corpus, wait):
         db, stats.set_aside = connect_for_ingest(corpus)
         try:
-            with _worker_pool(len(manifest.entries)) as pool:
-                _ingest_locked(db, seeds, manifest.entries, threshold, stats, progress, pool)
+            _ingest_locked(db, seeds, manifest.entries, threshold, stats, progress, pool)
         except sqlite3.OperationalError as exc:
             raise CorpusError(
                 f"writing the corpus failed ({exc}); nothing was changed. Free disk space "
@@ -157,7 +160,7 @@ class DumpOutcome:
     summary: tuple[str, str, int, int, int, int, int] | None = None  # layout..unparsed
     records: list[Record] = field(default_factory=list)
     districts: list[tuple[str | None, dict[str, int]]] = field(default_factory=list)
-    stat: tuple[int, int] | None = None  # (size, mtime_ns) taken before reading, if trusted
+    stat: str | None = None  # stat_key() taken before reading, if trusted
 
 
 def read_one(
@@ -204,33 +207,36 @@ def read_one(
     return out
 
 
-def stat_key(path: Path) -> tuple[int, int] | None:
-    """(size, mtime_ns) of a regular file, if it can later vouch that the file is unchanged.
+def stat_key(path: Path) -> str | None:
+    """Size, mtime, ctime, inode and device of a regular file, if they can vouch it is unchanged.
 
-    As git's index does, a file modified in the last two seconds is not vouched for: it could
-    be written again within the clock's resolution without its size or mtime changing.
+    As git's index does, all five are compared: `touch -d` or `cp -p` can restore an mtime, but
+    not a ctime or an inode. A file changed in the last two seconds is not vouched for: it could
+    be written again within the clock's resolution without any of them changing.
     """
     try:
         st = path.stat()
     except OSError:
         return None
-    if not stat.S_ISREG(st.st_mode) or time.time_ns() - st.st_mtime_ns < RACY_NS:
+    if not stat.S_ISREG(st.st_mode):
         return None
-    return st.st_size, st.st_mtime_ns
+    if time.time_ns() - st.st_mtime_ns < RACY_NS:
+        return None
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}:{st.st_dev}"
 
 
 def _unchanged_by_stat(
     seeds: Path, entries: list[Entry], known: dict[str, Known]
 ) -> tuple[list[DumpOutcome], list[Entry]]:
-    """Dumps whose size and mtime match the last ingest (not re-read), and the rest."""
+    """Dumps whose stat_key matches the last ingest's (not re-read), and the rest."""
     same: list[DumpOutcome] = []
     rest: list[Entry] = []
     for e in entries:
         k = known.get(e.file)
         if k is not None and k[1:3] == (e.site, e.layout) and k[3] is not None:
             key = stat_key(seeds / e.file)
-            if key is not None and key == k[3:]:
-                same.append(DumpOutcome(e.file, size=key[0], unchanged=True))
+            if key is not None and key == k[3]:
+                same.append(DumpOutcome(e.file, size=int(key.split(":")[0]), unchanged=True))
                 continue
         rest.append(e)
     return same, rest
@@ -266,10 +272,25 @@ def _worker_pool(dumps: int) -> Iterator[Executor | None]:
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(workers) as pool:
+    with ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(os.getpid(),)) as pool:
         # ProcessPoolExecutor forks on first use; make that now, not after the clustering.
         list(pool.map(abs, range(workers)))
         yield pool
+
+
+def _worker_init(parent: int) -> None:
+    """In a worker: leave Ctrl-C to the parent, and die with it rather than linger as an orphan."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # one message from the parent, no tracebacks
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request above took effect
+        os._exit(1)
 
 
 def _ingest_locked(
@@ -282,8 +303,7 @@ def _ingest_locked(
     pool: Executor | None,
 ) -> None:
     known: dict[str, Known] = {
-        row[0]: row[1:]
-        for row in db.execute("SELECT file, sha256, site, layout, size, mtime_ns FROM dumps")
+        row[0]: row[1:] for row in db.execute("SELECT file, sha256, site, layout, stat FROM dumps")
     }
     by_file = {e.file: e for e in entries}
     gone = sorted(set(known) - set(by_file))
@@ -302,7 +322,8 @@ def _ingest_locked(
                 fresh.update(_write_dump(db, by_file[outcome.file], outcome))
             elif outcome.unchanged and outcome.stat is not None:
                 restat += _restat(db, outcome.file, outcome.stat, known[outcome.file])
-        if not fresh and not gone:
+        same_threshold = _meta(db, "threshold") == repr(threshold)
+        if not fresh and not gone and same_threshold:
             # Nothing changed: the corpus is already what the dumps make. New stats are kept
             # so that the next ingest need not read those dumps again.
             db.execute("COMMIT" if restat else "ROLLBACK")
@@ -317,6 +338,7 @@ def _ingest_locked(
         _store_bodies_once(db, records, done.kept)
         del records, districts  # the index build below is the other large allocation
         _update_grams(db, done.removed, done.added, done.articles, pool)
+        _set_meta(db, "threshold", repr(threshold))  # another threshold re-clusters next time
         db.execute("COMMIT")
     except BaseException:
         if db.in_transaction:  # on a full disk SQLite may already have rolled back
@@ -324,15 +346,24 @@ def _ingest_locked(
         raise
 
 
+def _meta(db: sqlite3.Connection, key: str) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _set_meta(db: sqlite3.Connection, key: str, value: str) -> None:
+    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
 def _content_key(known: Known | None) -> tuple[str, str, str] | None:
     return None if known is None else known[:3]
 
 
-def _restat(db: sqlite3.Connection, file: str, key: tuple[int, int], known: Known) -> int:
-    """Store a re-hashed, unchanged dump's new (size, mtime); 1 if it differed."""
-    if key == known[3:]:
+def _restat(db: sqlite3.Connection, file: str, key: str, known: Known) -> int:
+    """Store a re-hashed, unchanged dump's new stat_key; 1 if it differed."""
+    if key == known[3]:
         return 0
-    db.execute("UPDATE dumps SET size = ?, mtime_ns = ? WHERE file = ?", (*key, file))
+    db.execute("UPDATE dumps SET stat = ? WHERE file = ?", (key, file))
     return 1
 
 
@@ -365,14 +396,14 @@ def _write_dump(db: sqlite3.Connection, entry: Entry, out: DumpOutcome) -> dict[
     assert out.summary is not None  # only parsed outcomes are written
     db.execute("DELETE FROM records WHERE dump = ?", (entry.file,))
     db.execute(
-        "INSERT OR REPLACE INTO dumps VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT OR REPLACE INTO dumps VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             entry.file,
             out.digest,
             entry.site,
             entry.layout,
             *out.summary,
-            *(out.stat or (None, None)),
+            out.stat,
         ),
     )
     rows = [
@@ -572,11 +603,19 @@ def _update_grams(
     indexed = db.execute("SELECT 1 FROM grams LIMIT 1").fetchone() is not None
     # Past a few thousand changed or masked articles, one rebuild from scratch (seconds at
     # 100,000 articles) is cheaper than appending, and it drops the masked rowids.
+    # Each patch appends a chunk to the lists it touches; reading a list costs a little more
+    # per chunk, so every MAX_PATCHES patches the index is rebuilt in one piece.
     limit = max(REBUILD_AT, total // 10)
-    if not indexed or len(removed) + len(added) + grams_build.dead_count(db) > limit:
+    patches = int(_meta(db, "gram_patches") or 0)
+    changed = len(removed) + len(added) + grams_build.dead_count(db)
+    if not indexed or changed > limit or patches >= MAX_PATCHES:
         rows = db.execute(f"SELECT n, {_INDEXED_TEXT} FROM articles ORDER BY n")
         grams_build.rebuild(db, rows, pool if total >= PARALLEL_GRAMS else None)
+        _set_meta(db, "gram_patches", "0")
         return
+    if not removed and not added:
+        return
+    _set_meta(db, "gram_patches", str(patches + 1))
     new = db.execute(
         f"SELECT n, {_INDEXED_TEXT} FROM articles WHERE n IN ({','.join('?' * len(added))})",
         added,

@@ -29,8 +29,8 @@ CREATE TABLE dumps (
     chrome INTEGER NOT NULL,
     blank INTEGER NOT NULL,
     unparsed INTEGER NOT NULL,
-    size INTEGER,                  -- with mtime_ns, as stat saw the file before it was read:
-    mtime_ns INTEGER               -- equal next time means unchanged, without re-reading it
+    stat TEXT                      -- 'size:mtime_ns:ctime_ns:inode:device' before it was read
+                                   -- (NULL if just modified): equal next time means unchanged
 );
 -- Every parsed record: one appearance of a story in one dump.
 CREATE TABLE records (

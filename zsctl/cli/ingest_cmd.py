@@ -84,5 +84,6 @@ def _summary(stats: IngestStats, corpus: str) -> None:
         f"{stats.removed} removed, {len(stats.failed)} failed; {stats.bytes / 1e6:.1f} MB): "
         f"{stats.records} records -> {stats.articles} articles "
         f"({stats.duplicates} duplicates merged); "
-        f"{stats.written} written, {stats.deleted} replaced; {stats.seconds:.1f}s -> {corpus}"
+        f"{stats.written} articles written, {stats.deleted} removed or replaced; "
+        f"{stats.seconds:.1f}s -> {corpus}"
     )
