@@ -81,7 +81,7 @@ def _rich(s: Stats) -> None:
     width = max(8, min(BAR_WIDTH, console().width - 45))
     top = max((n for _, n, _ in s.by_district), default=0)
     districts = table(
-        f"{s.articles} articles from {s.records} dump records, by primary district",
+        f"{s.articles} articles from {s.records} sources (dump records), by primary district",
         [
             ("district", {"no_wrap": True}),
             ("articles", {"justify": "right", "no_wrap": True, "min_width": 8}),
