@@ -52,7 +52,6 @@ def brute_index(rows: dict[int, str]) -> dict[int, list[int]]:
 def test_encode_decode_round_trip(values: set[int]) -> None:
     rowids = np.array(sorted(values), dtype=np.uint32)
     blob = build.encode(rowids)
-    assert build.decode(blob).tolist() == sorted(values)
     assert grams.members(grams.bits_of(blob)) == sorted(values)
 
 
@@ -67,7 +66,6 @@ def test_chunks_concatenate() -> None:
     blob = build.encode(np.array([1, 2, 3], dtype=np.uint32)) + build.encode(
         np.arange(100, 200, dtype=np.uint32)
     )
-    assert build.decode(blob).tolist() == [1, 2, 3, *range(100, 200)]
     assert grams.members(grams.bits_of(blob)) == [1, 2, 3, *range(100, 200)]
 
 
@@ -193,5 +191,18 @@ def test_grep_agrees_with_substring_search(
 def test_python_encoding_round_trips_and_matches_numpy_choice(values: set[int]) -> None:
     blob = grams.encode_bits(grams.bitset(values))
     assert grams.members(grams.bits_of(blob)) == sorted(values)
-    assert build.decode(blob).tolist() == sorted(values)
     assert blob == build.encode(np.array(sorted(values), dtype=np.uint32))
+
+
+def test_a_very_long_term_is_still_answered(search_db: sqlite3.Connection) -> None:
+    import random
+
+    rng = random.Random(3)
+    # More pairs than SQLite takes parameters in one statement (32,766).
+    term = "".join(chr(0x4E00 + rng.randrange(2000)) for _ in range(40_000))
+    search = query.compile_search(term)
+    assert len(search.grams) > grams.MAX_LOOKUP
+    assert query.grep_count(search_db, search, Filters()) == 0
+    text = search_db.execute("SELECT body FROM articles WHERE length(body) > 20").fetchone()[0]
+    found = query.compile_search(text)  # a whole body: its own article matches
+    assert query.grep_count(search_db, found, Filters()) >= 1

@@ -41,6 +41,7 @@ __all__ = [
     "cluster",
     "containment_score",
     "jaccard",
+    "unique_sorted",
 ]
 
 SHINGLE = 5  # characters per shingle: ~2-3 Chinese words, rare enough to tell articles apart
@@ -359,7 +360,7 @@ def _sample(sh: _Shingled) -> _Sample:
     return _Sample(sh.hashes[pos], sh.slot[pos])
 
 
-def _unique_sorted(h: NDArray[Any]) -> NDArray[Any]:
+def unique_sorted(h: NDArray[Any]) -> NDArray[Any]:
     """Sorted distinct values (np.unique is several times slower on numpy 2 for this)."""
     s = np.sort(h)
     if len(s) < 2:
@@ -394,7 +395,7 @@ def _sets_of(texts: Sequence[str]) -> list[NDArray[np.uint32]]:
     for lo in range(0, len(texts), _BATCH):
         cps, lengths = normalize_batch(texts[lo : lo + _BATCH])
         sh = _shingle_batch(cps, lengths)
-        out.extend(_unique_sorted(sh.of(k)) for k in range(len(lengths)))
+        out.extend(unique_sorted(sh.of(k)) for k in range(len(lengths)))
     return out
 
 
@@ -570,7 +571,7 @@ def _candidate_pairs(keys: NDArray[np.uint32]) -> NDArray[np.int64]:
             codes.append(pairs[:, 0] * n + pairs[:, 1])
     if not codes:
         return np.zeros((0, 2), dtype=np.int64)
-    flat = _unique_sorted(np.concatenate(codes))
+    flat = unique_sorted(np.concatenate(codes))
     return np.stack([flat // n, flat % n], axis=1)
 
 
@@ -579,7 +580,7 @@ def _unique_rows(pairs: NDArray[np.int64]) -> NDArray[np.int64]:
     if len(pairs) == 0:
         return pairs.reshape(0, 2)
     width = int(pairs.max()) + 1
-    codes = _unique_sorted(pairs[:, 0] * width + pairs[:, 1])
+    codes = unique_sorted(pairs[:, 0] * width + pairs[:, 1])
     return np.stack([codes // width, codes % width], axis=1)
 
 
@@ -698,7 +699,7 @@ def _common_shingles(items: Sequence[DedupItem]) -> NDArray[np.uint32]:
         sh = _shingle_batch(cps, lengths)
         for k in range(len(lengths)):
             h = sh.of(k)
-            seen.append(_unique_sorted(h[h < _ANCHOR_SPACE]))
+            seen.append(unique_sorted(h[h < _ANCHOR_SPACE]))
     values, counts = _runs(np.concatenate(seen)) if seen else (np.zeros(0, _U32), np.zeros(0))
     common: NDArray[np.uint32] = values[counts >= _COMMON_DF].astype(_U32)
     return common
@@ -749,7 +750,7 @@ def _build_snippets(items: Sequence[DedupItem], containment: float) -> _Snippets
                 continue
             seen.add(d)
             digests.append(d)
-            sets.append(_unique_sorted(sh.of(k)))
+            sets.append(unique_sorted(sh.of(k)))
             lengths_out.append(int(lengths[k]))
     common = _common_shingles(items) if sets else np.zeros(0, dtype=_U32)
     chosen_anchors = [_anchors(s, common, containment) for s in sets]
@@ -825,7 +826,7 @@ def _verify_contained(
         return found
     starts = [0, *(i for i in range(1, len(docs)) if docs[i] != docs[i - 1]), len(docs)]
     for lo, hi in itertools.pairwise(starts):
-        text = _unique_sorted(sh.of(docs[lo]))
+        text = unique_sorted(sh.of(docs[lo]))
         if len(text) == 0:
             continue
         sets = [snip.sets[s] for s in sids[lo:hi]]

@@ -37,6 +37,7 @@ CHAR_BITS = 21
 PAIR_OFFSET = 1  # pairs are ((c1 + PAIR_OFFSET) << CHAR_BITS) | c2: never a code point
 HEADER = struct.Struct("<BII")
 BITMAP = 0
+MAX_LOOKUP = 256  # grams of one term looked up at most
 DEAD = -1  # the gram row whose list holds removed articles' rowids, masked out of every answer
 _ARRAY_TYPES = {1: "B", 2: "H", 4: "I"}
 _BITS_OF = tuple(tuple(b for b in range(8) if byte >> b & 1) for byte in range(256))
@@ -139,7 +140,9 @@ class Membership:
 
 def candidates(db: sqlite3.Connection, codes: Sequence[int]) -> int:
     """Bitset of the live rowids in all the grams' posting lists (an unseen gram has none)."""
-    wanted = sorted(set(codes))
+    # Any subset of a term's grams still gives a superset of its matches, so a very long term
+    # looks up at most MAX_LOOKUP of them (and stays under SQLite's limit on parameters).
+    wanted = sorted(set(codes))[:MAX_LOOKUP]
     rows = dict(
         db.execute(
             f"SELECT gram, postings FROM grams WHERE gram IN ({','.join('?' * (len(wanted) + 1))})",

@@ -616,10 +616,11 @@ def _update_grams(
     if not removed and not added:
         return
     _set_meta(db, "gram_patches", str(patches + 1))
-    new = db.execute(
-        f"SELECT n, {_INDEXED_TEXT} FROM articles WHERE n IN ({','.join('?' * len(added))})",
-        added,
-    ).fetchall()
+    new: list[tuple[int, str]] = []
+    for lo in range(0, len(added), 500):  # under SQLite's limit on parameters
+        part = added[lo : lo + 500]
+        sql = f"SELECT n, {_INDEXED_TEXT} FROM articles WHERE n IN ({','.join('?' * len(part))})"
+        new += db.execute(sql, part).fetchall()
     grams_build.update(db, removed, new)
 
 
