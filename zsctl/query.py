@@ -568,9 +568,7 @@ def grep_count(db: sqlite3.Connection, search: Search, filters: Filters) -> int:
         return _scan_count(db, search, filters)
     bits = grams.candidates(db, search.grams)
     if bits and filters.active():
-        clauses, params = _where(db, filters)
-        rows = db.execute(f"SELECT a.n FROM articles a WHERE {' AND '.join(clauses)}", params)
-        bits &= grams.bitset(row[0] for row in rows)
+        bits &= grams.bitset(row[0] for row in _ordered(db, "a.n", filters, "rowid"))
     if search.exact_index:
         return bits.bit_count()
     total = 0
