@@ -29,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from zsctl.dedup import DedupItem, cluster
+from zsctl.dedup.cluster import DedupItem, cluster
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 OUT = Path(__file__).resolve().parent / "out"  # git-ignored
@@ -218,7 +218,7 @@ def main() -> None:
     items, truth = load(args.n, args.seed)
     gen = time.perf_counter() - t0
     chars = sum(len(it.text) for it in items) / len(items)
-    from zsctl.textnorm import normalize_for_dedup
+    from zsctl.dedup.normalize import normalize_for_dedup
 
     normalize_for_dedup("")  # build the lookup tables before measuring
     gc.collect()

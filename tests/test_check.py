@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import FIXTURES
-from zsctl.check import check_seeds
 from zsctl.cli.app import _register, app
 from zsctl.errors import ManifestError
+from zsctl.seeds.check import check_seeds
 
 HEADER = "| file | site | layout | fetched | sha256 | note |\n|---|---|---|---|---|---|\n"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from zsctl.dates import in_range, normalize_published, parse_date_bound, since_until
 from zsctl.errors import UsageError
+from zsctl.parse.dates import in_range, normalize_published, parse_date_bound, since_until
 
 
 @pytest.mark.parametrize(

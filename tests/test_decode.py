@@ -7,9 +7,9 @@ import codecs
 import pytest
 
 from tests.conftest import FIXTURES, records_as_json
-from zsctl.decode import decode_bytes, normalise_text
 from zsctl.errors import DecodeError
-from zsctl.parse import parse_dump
+from zsctl.parse.decode import decode_bytes, normalise_text
+from zsctl.parse.dump import parse_dump
 
 TEXT = "天津市滨海新区招商引资\n发布日期: 2024-02-04\n"
 

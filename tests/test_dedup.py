@@ -1,4 +1,4 @@
-"""Near-duplicate clustering (zsctl.dedup) and its text normalisation (zsctl.textnorm)."""
+"""Near-duplicate clustering (zsctl.dedup) and its text normalisation."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zsctl import textnorm
-from zsctl.dedup import Cluster, DedupItem, cluster, containment_score, jaccard
-from zsctl.textnorm import is_truncated, normalize_batch, normalize_for_dedup, strip_tag
+from zsctl.dedup import normalize as textnorm
+from zsctl.dedup.cluster import Cluster, DedupItem, cluster, containment_score, jaccard
+from zsctl.dedup.normalize import is_truncated, normalize_batch, normalize_for_dedup, strip_tag
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

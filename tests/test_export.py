@@ -1,4 +1,4 @@
-"""zsctl.export.export_file: the export of a corpus to a file, in one process or split in two."""
+"""export_file: the export of a corpus to a file, in one process or split in two."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from tests.test_query import build_corpus
-from zsctl import export, query
 from zsctl.errors import ZsctlError
-from zsctl.query import Filters
-from zsctl.store import connect_read
+from zsctl.export import files as export
+from zsctl.query import articles as query
+from zsctl.query.articles import Filters
+from zsctl.store.corpus import connect_read
 
 
 @pytest.fixture

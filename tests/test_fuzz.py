@@ -23,11 +23,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zsctl.decode import decode_bytes
 from zsctl.errors import ZsctlError
 from zsctl.model import LineKind, ParseResult
-from zsctl.parse import DumpLimits, parse_dump, split_lines
-from zsctl.rules import default_rules
+from zsctl.parse.decode import decode_bytes
+from zsctl.parse.dump import DumpLimits, parse_dump, split_lines
+from zsctl.parse.rules import default_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 FUZZ_CORPUS = Path(__file__).resolve().parent / "fuzz_corpus"

@@ -11,11 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zsctl import grams, query
-from zsctl import grams_build as build
 from zsctl.ingest import Article, _update_grams, _write_articles
-from zsctl.query import Filters
-from zsctl.store import connect_read, connect_write
+from zsctl.query import articles as query
+from zsctl.query.articles import Filters
+from zsctl.store import grams
+from zsctl.store import grams_build as build
+from zsctl.store.corpus import connect_read, connect_write
 
 # Few distinct characters, so that terms drawn from them often match; ASCII of both cases.
 ALPHABET = "招商引资港西青区aAbB \n"

@@ -28,11 +28,11 @@ from typer.testing import CliRunner, Result
 from tests.conftest import FIXTURES, ROOT, SEEDS
 from zsctl.cli import output
 from zsctl.cli.app import _register, app
-from zsctl.decode import normalise_text
 from zsctl.errors import ZsctlError
 from zsctl.ingest import ingest
-from zsctl.parse import parse_dump, read_dump
-from zsctl.store import connect_read
+from zsctl.parse.decode import normalise_text
+from zsctl.parse.dump import parse_dump, read_dump
+from zsctl.store.corpus import connect_read
 
 HEADER = "| file | site | layout | fetched | sha256 | note |\n|---|---|---|---|---|---|\n"
 DASH = (FIXTURES / "layouts" / "dash.txt").read_bytes()
@@ -385,11 +385,11 @@ def _pattern_units(pattern: str) -> list[str]:
 
 
 def _rule_patterns() -> list[tuple[str, re.Pattern[str]]]:
-    from zsctl.layouts.article import _META
-    from zsctl.layouts.base import _TAG, DATE_LINE
-    from zsctl.layouts.bullet import _BULLET
-    from zsctl.paragraphs import _HEADING_SEGMENT
-    from zsctl.rules import default_rules
+    from zsctl.parse.layouts.article import _META
+    from zsctl.parse.layouts.base import _TAG, DATE_LINE
+    from zsctl.parse.layouts.bullet import _BULLET
+    from zsctl.parse.paragraphs import _HEADING_SEGMENT
+    from zsctl.parse.rules import default_rules
 
     rules = default_rules()
     out: dict[str, re.Pattern[str]] = {}
@@ -426,7 +426,7 @@ def test_no_rule_regex_is_catastrophic(rule: str, pattern: re.Pattern[str]) -> N
 
 
 def test_query_string_rule_on_many_empty_pairs_is_linear() -> None:
-    from zsctl.rules import default_rules
+    from zsctl.parse.rules import default_rules
 
     rule = next(r for r in default_rules().common if r.id == "query-string")
     ratio = _superlinear(lambda n: rule.pattern.fullmatch("a=&" * n), 25_000, 100_000, 0.005)
@@ -435,7 +435,7 @@ def test_query_string_rule_on_many_empty_pairs_is_linear() -> None:
 
 FIFTY_MB = """
 import resource, sys, time
-from zsctl.parse import parse_dump
+from zsctl.parse.dump import parse_dump
 unit = "西青开发区持续优化营商环境。 一、区域创新 ".encode()
 line = unit * (50 * 1024 * 1024 // len(unit))
 data = b"-\\n" + "标题".encode() + b"\\n" + line + b"\\n2025-01-01\\n"
@@ -1128,7 +1128,7 @@ def schema_fingerprint(schema: str) -> str:
 
 
 def test_schema_changes_bump_the_schema_version() -> None:
-    from zsctl import store
+    from zsctl.store import corpus as store
 
     assert SCHEMA_FINGERPRINTS.get(store.SCHEMA_VERSION) == schema_fingerprint(store.SCHEMA)
 

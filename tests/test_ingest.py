@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import SEEDS
 from zsctl.errors import CorpusError, ManifestError
 from zsctl.ingest import ingest
-from zsctl.store import connect_read, write_lock
+from zsctl.store.corpus import connect_read, write_lock
 
 HEADER = "| file | site | layout | fetched | sha256 | note |\n|---|---|---|---|---|---|\n"
 BODY_A = (
@@ -395,7 +395,7 @@ def test_just_written_dumps_are_hashed_again(
 
 
 def _index_by_id(corpus: Path) -> dict[int, list[str]]:
-    from zsctl import grams
+    from zsctl.store import grams
 
     with connect_read(corpus) as db:
         ids = dict(db.execute("SELECT n, id FROM articles"))
@@ -431,7 +431,7 @@ def test_another_threshold_reclusters_even_if_no_dump_changed(tmp_path: Path) ->
 def test_gram_index_is_rebuilt_after_many_patches(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from zsctl import grams_build
+    from zsctl.store import grams_build
 
     monkeypatch.setattr("zsctl.ingest.MAX_PATCHES", 1)
     dumps = _variants()

@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import FIXTURES, assert_golden, records_as_json
 from zsctl.model import LineKind
-from zsctl.parse import parse_dump
+from zsctl.parse.dump import parse_dump
 
 LAYOUT_FIXTURES = {
     "dash": "chanyeyuanqu",

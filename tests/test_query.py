@@ -1,4 +1,4 @@
-"""zsctl.query and zsctl.export on a small hand-made corpus."""
+"""zsctl.query.articles and zsctl.export.files on a small hand-made corpus."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from zsctl import export, query
 from zsctl.errors import CorpusError, DumpReadError, NotFoundError, UsageError, ZsctlError
+from zsctl.export import files as export
 from zsctl.ingest import Article, _update_grams, _write_articles
-from zsctl.query import Filters
-from zsctl.store import connect_read, connect_write
+from zsctl.query import articles as query
+from zsctl.query.articles import Filters
+from zsctl.store.corpus import connect_read, connect_write
 
 # Scraped text that must never drive a terminal: Rich markup, an ANSI escape, a bidi override.
 EVIL_TITLE = "Evil [bold red]x[/] \x1b[31mred\u202eRTL"
@@ -363,7 +364,7 @@ def test_only_short_terms_the_index_folds_exactly_are_answered_by_it_alone() -> 
 
 
 def test_index_candidates_are_verified(db: sqlite3.Connection) -> None:
-    from zsctl import grams
+    from zsctl.store import grams
 
     # aaab00000005 has every pair of 招商引资 (招商, 商引, 引资) but not the term itself.
     bits = grams.candidates(db, query.compile_search("招商引资").grams)

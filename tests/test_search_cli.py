@@ -16,7 +16,7 @@ from tests.test_query import ALL_IDS, EVIL_BODY, EVIL_TITLE, build_corpus
 from zsctl.cli import app as app_module
 from zsctl.cli import output
 from zsctl.ingest import Article, _update_grams, _write_articles
-from zsctl.store import connect_write
+from zsctl.store.corpus import connect_write
 
 ENV = {"COLUMNS": "200", "LINES": "50", "NO_COLOR": None, "ZSCTL_CORPUS": None}
 INERT_ESC = "\\u001b"

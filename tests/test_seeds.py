@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURES, SEEDS, assert_golden, records_as_json
-from zsctl.check import check_seeds
-from zsctl.manifest import read_manifest
 from zsctl.model import LineKind, ParseResult
-from zsctl.parse import parse_dump
-from zsctl.rules import classify_chrome, default_rules
+from zsctl.parse.dump import parse_dump
+from zsctl.parse.rules import classify_chrome, default_rules
+from zsctl.seeds.check import check_seeds
+from zsctl.seeds.manifest import read_manifest
 
 EXPECTED = {
     "000_d4354e664a3d2bb6.txt": ("dash", 10),

@@ -19,14 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from zsctl.errors import CorpusError, ZsctlError
-from zsctl.manifest import Entry, read_manifest
 from zsctl.model import LineKind, Record
-from zsctl.parse import DumpLimits, dump_limits, parse_dump, read_dump
-from zsctl.rules import default_rules
-from zsctl.store import connect_for_ingest, rebuild_hint, write_lock
+from zsctl.parse.dump import DumpLimits, dump_limits, parse_dump, read_dump
+from zsctl.parse.rules import default_rules
+from zsctl.seeds.manifest import Entry, read_manifest
+from zsctl.store.corpus import connect_for_ingest, rebuild_hint, write_lock
 
 if TYPE_CHECKING:
-    from zsctl.dedup import Cluster
+    from zsctl.dedup.cluster import Cluster
 
 ID_LENGTH = 12
 ID_BATCH = 256  # clusters whose identity texts are normalised together
@@ -482,7 +482,7 @@ def build_articles(
     records: Sequence[Row], threshold: float = 0.8, districts: Districts | None = None
 ) -> Iterator[Article]:
     """Cluster records into articles, one at a time: fullest body kept, earliest date."""
-    from zsctl.dedup import DedupItem, cluster
+    from zsctl.dedup.cluster import DedupItem, cluster
 
     by_key = {r.key: r for r in records}
     items = [DedupItem(r.key, r.title, r.body) for r in records]
@@ -543,7 +543,7 @@ def _identities(clusters: Sequence[Cluster], by_key: dict[str, Row]) -> Iterator
     Normalised ID_BATCH at a time: one normalize_codepoints call per text cost ~12 s of numpy
     call overhead at 100,000 articles. normalize_batch gives the same text (tested).
     """
-    from zsctl.textnorm import normalize_batch
+    from zsctl.dedup.normalize import normalize_batch
 
     for lo in range(0, len(clusters), ID_BATCH):
         reps = [by_key[c.representative] for c in clusters[lo : lo + ID_BATCH]]
@@ -598,7 +598,7 @@ def _update_grams(
     pool: Executor | None = None,
 ) -> None:
     """Bring the gram index in line: append and mask a few articles, or rebuild it."""
-    from zsctl import grams_build
+    from zsctl.store import grams_build
 
     indexed = db.execute("SELECT 1 FROM grams LIMIT 1").fetchone() is not None
     # Past a few thousand changed or masked articles, one rebuild from scratch (seconds at

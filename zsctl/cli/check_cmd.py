@@ -9,8 +9,8 @@ from zsctl.cli.options import DEFAULT_SEEDS, CheckFormat, Option, SeedsOpt
 if TYPE_CHECKING:
     from typer import Typer
 
-    from zsctl.check import CheckReport
-    from zsctl.problems import Problem
+    from zsctl.seeds.check import CheckReport
+    from zsctl.seeds.problems import Problem
 
 _COLUMNS = ("file", "layout", "encoding", "records", "chrome", "blank", "unparsed", "errors")
 
@@ -29,7 +29,7 @@ def check(
     ] = CheckFormat.table,
 ) -> int:
     """Parse every dump in INDEX.md and report problems; exit 1 if any."""
-    from zsctl.check import check_seeds
+    from zsctl.seeds.check import check_seeds
 
     report = check_seeds(seeds)
     if fmt is CheckFormat.json:

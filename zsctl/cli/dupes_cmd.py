@@ -9,7 +9,7 @@ from zsctl.cli.options import CorpusOpt, JsonOpt, Option, corpus_path
 if TYPE_CHECKING:
     from typer import Typer
 
-    from zsctl.clusters import ClusterView
+    from zsctl.query.dupes import ClusterView
 
 
 def register(app: Typer) -> None:
@@ -25,8 +25,8 @@ def dupes(
     json: JsonOpt = False,
 ) -> int:
     """List duplicate clusters: members, the reason they merged, and their similarity."""
-    from zsctl.clusters import duplicate_clusters
-    from zsctl.store import connect_read
+    from zsctl.query.dupes import duplicate_clusters
+    from zsctl.store.corpus import connect_read
 
     with connect_read(corpus_path(corpus)) as db:
         clusters = duplicate_clusters(db, min_size)

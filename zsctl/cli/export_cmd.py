@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
     from typer import Typer
 
-    from zsctl.query import Detail, Filters
+    from zsctl.query.articles import Detail, Filters
 
 
 class ExportFormat(StrEnum):
@@ -55,7 +55,7 @@ def export(
     import time
 
     from zsctl.cli.render import note, open_corpus
-    from zsctl.query import iter_details
+    from zsctl.query.articles import iter_details
 
     db = open_corpus(corpus)
     started = time.monotonic()
@@ -64,7 +64,7 @@ def export(
         note(f"exported {n} article(s) in {time.monotonic() - started:.1f}s")
         return 0
     from zsctl.cli.options import corpus_path
-    from zsctl.export import export_file
+    from zsctl.export.files import export_file
 
     n = export_file(db, corpus_path(corpus), filters, fmt.value, output)
     size = output.stat().st_size / 1e6
@@ -77,7 +77,7 @@ def _to_stdout(articles: Iterable[Detail], fmt: str) -> int:
     import sys
 
     from zsctl.cli.output import is_tty
-    from zsctl.export import write_csv, write_jsonl
+    from zsctl.export.files import write_csv, write_jsonl
 
     sys.stdout.flush()
     # JSON and CSV only hold such characters inside strings, where inert()'s \\uXXXX is also

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from rich.text import Text
     from typer import Typer
 
-    from zsctl.query import Filters, Hit, Search
+    from zsctl.query.articles import Filters, Hit, Search
 
 COLUMNS = ("id", "date", "district", "title", "snippet")
 DEFAULT_CONTEXT = 30
@@ -59,7 +59,7 @@ def grep(
     """
     from zsctl.cli.render import open_corpus
     from zsctl.errors import UsageError
-    from zsctl.query import compile_search
+    from zsctl.query.articles import compile_search
 
     if count and ids:
         raise UsageError("use -c (count) or -l (ids), not both")
@@ -74,7 +74,7 @@ def grep(
 
 def _count(db: sqlite3.Connection, search: Search, filters: Filters, json: bool) -> int:
     from zsctl.cli.output import print_json
-    from zsctl.query import grep_count
+    from zsctl.query.articles import grep_count
 
     n = grep_count(db, search, filters)
     if json:
@@ -93,7 +93,7 @@ def _ids(
     json: bool,
 ) -> int:
     from zsctl.cli.render import json_array, line
-    from zsctl.query import grep_ids
+    from zsctl.query.articles import grep_ids
 
     found = grep_ids(db, search, filters, sort, limit)
     if json:
@@ -115,7 +115,7 @@ def _hits(
     json: bool,
 ) -> int:
     from zsctl.cli.output import is_tty
-    from zsctl.query import grep
+    from zsctl.query.articles import grep
 
     hits = grep(db, search, filters, sort, limit)
     if json:

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
     from typer import Typer
 
-    from zsctl.query import Filters, Summary
+    from zsctl.query.articles import Filters, Summary
 
 COLUMNS = ("id", "date", "district", "title", "sources")
 DEFAULT_LIMIT = 50
@@ -39,7 +39,7 @@ def list_articles(
     from itertools import islice
 
     from zsctl.cli.render import note, open_corpus
-    from zsctl.query import count, summaries
+    from zsctl.query.articles import count, summaries
 
     db = open_corpus(corpus)
     # One row past the limit tells whether the list was cut, without counting every match.

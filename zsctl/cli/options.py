@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, get_args, get_orig
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from zsctl.query import Filters
+    from zsctl.query.articles import Filters
 
 
 class Option:
@@ -155,7 +155,7 @@ TagOpt = Annotated[
 
 
 class SortKey(StrEnum):
-    """Orders of `list` and `grep` (the values of zsctl.query.SORT_KEYS); '-' is descending."""
+    """Orders of `list` and `grep` (the values of query SORT_KEYS); '-' is descending."""
 
     newest = "-date"
     oldest = "date"
@@ -191,11 +191,11 @@ def make_filters(
     tag: list[str] | None,
 ) -> Filters:
     """Build query filters from the shared options; UsageError for a bad date or district."""
-    from zsctl.query import Filters
+    from zsctl.query.articles import Filters
 
     lo = hi = None
     if since is not None or until is not None or date is not None:
-        from zsctl.dates import since_until  # not imported when unused: start-up time counts
+        from zsctl.parse.dates import since_until  # not imported when unused: start-up time counts
 
         lo, hi = since_until(since, until, date)
     districts: tuple[str, ...] = ()

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from rich.table import Table
     from typer import Typer
 
-    from zsctl.query import Detail, RawSource
+    from zsctl.query.articles import Detail, RawSource
 
 
 def register(app: Typer) -> None:
@@ -40,7 +40,7 @@ def show(
     line separated by blank lines (with --raw: '==> dump:first-last <==' and the dump lines).
     """
     from zsctl.cli.render import open_corpus
-    from zsctl.query import detail, raw_sources, resolve_id
+    from zsctl.query.articles import detail, raw_sources, resolve_id
 
     db = open_corpus(corpus)
     article = detail(db, resolve_id(db, article_id))
@@ -60,7 +60,7 @@ def show(
 
 def _json(article: Detail, sources: list[RawSource] | None) -> None:
     from zsctl.cli.output import print_json
-    from zsctl.export import article_dict
+    from zsctl.export.files import article_dict
 
     data = article_dict(article)
     if sources is not None:

@@ -9,7 +9,7 @@ from zsctl.cli.options import CorpusOpt, JsonOpt
 if TYPE_CHECKING:
     from typer import Typer
 
-    from zsctl.query import Filters, Stats
+    from zsctl.query.articles import Filters, Stats
 
 NO_DISTRICT = "(none)"
 UNDATED = "(undated)"
@@ -34,7 +34,7 @@ def stats(
     MENTIONED' and 'month YYYY-MM ARTICLES' lines (empty months included, '-' for none).
     """
     from zsctl.cli.render import open_corpus
-    from zsctl.query import stats as compute
+    from zsctl.query.articles import stats as compute
 
     result = compute(open_corpus(corpus), filters)
     if json:

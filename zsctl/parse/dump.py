@@ -7,11 +7,11 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from zsctl.decode import decode_bytes
 from zsctl.errors import DumpReadError, DumpTooLargeError, UsageError, ZsctlError
-from zsctl.layouts import LAYOUTS, Lines, detect_layout
 from zsctl.model import LineKind, LineNote, ParseResult
-from zsctl.rules import ChromeRules, classify_chrome, default_rules
+from zsctl.parse.decode import decode_bytes
+from zsctl.parse.layouts import LAYOUTS, Lines, detect_layout
+from zsctl.parse.rules import ChromeRules, classify_chrome, default_rules
 
 UNKNOWN_LAYOUT = "unknown"
 

@@ -17,10 +17,10 @@ from json.encoder import encode_basestring as _q  # json's escaper for ensure_as
 from pathlib import Path
 from typing import Any, Protocol
 
-from zsctl import query
 from zsctl.errors import UsageError, ZsctlError
-from zsctl.query import Detail, Filters
-from zsctl.store import connect_read
+from zsctl.query import articles as query
+from zsctl.query.articles import Detail, Filters
+from zsctl.store.corpus import connect_read
 
 # Bump on any change a consumer could notice (field renamed, removed, or its meaning changed);
 # adding a field is not a change of version. Documented in docs/EXPORT_SCHEMA.md.
@@ -379,7 +379,7 @@ _HELPER_MAIN = (
     "import json, sys\n"
     "args = json.loads(sys.stdin.buffer.readline())\n"
     "sys.path[:] = args.pop('sys_path')\n"
-    "from zsctl.export import _helper\n"
+    "from zsctl.export.files import _helper\n"
     "sys.exit(_helper(**args))\n"
 )
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zsctl.errors import DumpTooLargeError, ZsctlError
-from zsctl.manifest import MANIFEST_NAME, Entry, read_manifest
 from zsctl.model import LineKind, ParseResult
-from zsctl.parse import DumpLimits, dump_limits, parse_dump, read_dump
-from zsctl.problems import Problem
-from zsctl.rules import ChromeRules, default_rules
+from zsctl.parse.dump import DumpLimits, dump_limits, parse_dump, read_dump
+from zsctl.parse.rules import ChromeRules, default_rules
+from zsctl.seeds.manifest import MANIFEST_NAME, Entry, read_manifest
+from zsctl.seeds.problems import Problem
 
 _SNIPPET = 40
 # A dump of a million junk lines must not become a million problems held and printed: list

@@ -449,8 +449,8 @@ def _dump_lines(db: sqlite3.Connection, seeds: Path, dump: str) -> tuple[list[st
     """A dump's lines, split as the parser splits them, and whether it changed since ingest."""
     import hashlib
 
-    from zsctl.decode import decode_bytes
-    from zsctl.parse import read_dump, split_lines
+    from zsctl.parse.decode import decode_bytes
+    from zsctl.parse.dump import read_dump, split_lines
 
     path = dump_path(seeds, dump)
     if not path.exists():
@@ -486,7 +486,7 @@ _TEXTS = "SELECT CAST(a.title AS BLOB), CAST(a.body AS BLOB) FROM articles a WHE
 
 def compile_search(pattern: str, *, regex: bool = False, ignore_case: bool = False) -> Search:
     """Compile a grep pattern and decide how the corpus can answer it."""
-    from zsctl.grams import term_grams
+    from zsctl.store.grams import term_grams
 
     if not pattern:
         raise UsageError("empty search pattern")
@@ -562,7 +562,7 @@ def grep_ids(
 
 def grep_count(db: sqlite3.Connection, search: Search, filters: Filters) -> int:
     """How many articles match, reading as few bodies as the pattern allows."""
-    from zsctl import grams
+    from zsctl.store import grams
 
     if not search.grams:
         return _scan_count(db, search, filters)
@@ -592,7 +592,7 @@ def _ordered_candidates(
     db: sqlite3.Connection, columns: str, search: Search, filters: Filters, sort: str
 ) -> Iterator[tuple[Any, ...]]:
     """Rows of `columns` (the first being a.n) for the filtered articles the index allows."""
-    from zsctl import grams
+    from zsctl.store import grams
 
     if not search.grams:
         yield from _ordered(db, columns, filters, sort)

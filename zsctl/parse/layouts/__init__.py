@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from zsctl.layouts.article import ArticleLayout
-from zsctl.layouts.base import Layout, Lines
-from zsctl.layouts.bullet import BulletLayout
-from zsctl.layouts.dash import DashLayout
+from zsctl.parse.layouts.article import ArticleLayout
+from zsctl.parse.layouts.base import Layout, Lines
+from zsctl.parse.layouts.bullet import BulletLayout
+from zsctl.parse.layouts.dash import DashLayout
 
 # Order breaks detection ties: listings before the single-article fallback.
 LAYOUTS: dict[str, Layout] = {

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from zsctl.dates import normalize_published
 from zsctl.model import Provenance, Record
+from zsctl.parse.dates import normalize_published
 
 DATE_LINE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
 _TAG = re.compile(r"【([^【】]{1,20})】\s*")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zsctl.errors import ManifestError
-from zsctl.problems import Problem
+from zsctl.seeds.problems import Problem
 
 MANIFEST_NAME = "INDEX.md"
 COLUMNS = ("file", "site", "layout", "fetched", "sha256", "note")

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from zsctl import grams
-from zsctl.dedup import unique_sorted
-from zsctl.grams import BITMAP, CHAR_BITS, DEAD, HEADER, PAIR_OFFSET
+from zsctl.dedup.cluster import unique_sorted
+from zsctl.store import grams
+from zsctl.store.grams import BITMAP, CHAR_BITS, DEAD, HEADER, PAIR_OFFSET
 
 _DOC_BITS = 16  # articles per batch <= 2**16: (pair code, article) keys fit in 59 bits
 _BATCH_CHARS = 2_000_000  # ~130 MB of arrays per worker at the peak of a batch

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from zsctl.layouts.base import Lines, Parsed, make_record
+from zsctl.parse.layouts.base import Lines, Parsed, make_record
 
 _META = re.compile(
     r"发布(?:日期|时间)[:：]\s*(?P<date>\d{4}[-/年.]\d{1,2}[-/月.]\d{1,2}日?"

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from zsctl.textnorm import is_truncated, normalize_batch, normalize_codepoints, strip_tag
+from zsctl.dedup.normalize import is_truncated, normalize_batch, normalize_codepoints, strip_tag
 
 __all__ = [
     "MIN_CHARS",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from zsctl.layouts.base import DATE_LINE, Lines, Parsed, make_record
-from zsctl.paragraphs import split_paragraphs
+from zsctl.parse.layouts.base import DATE_LINE, Lines, Parsed, make_record
+from zsctl.parse.paragraphs import split_paragraphs
 
 
 class DashLayout:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from zsctl.layouts.base import DATE_LINE, Lines, Parsed, make_record
-from zsctl.paragraphs import split_paragraphs
+from zsctl.parse.layouts.base import DATE_LINE, Lines, Parsed, make_record
+from zsctl.parse.paragraphs import split_paragraphs
 
 _BULLET = re.compile(r"[•·]\s*(\S.*)")
 
