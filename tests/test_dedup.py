@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from zsctl.dedup import normalize as textnorm
 from zsctl.dedup.cluster import Cluster, DedupItem, cluster, containment_score, jaccard
-from zsctl.dedup.normalize import is_truncated, normalize_batch, normalize_for_dedup, strip_tag
+from zsctl.dedup.normalize import is_truncated, normalize_batch, normalize_for_dedup
+from zsctl.parse.tags import strip_tag
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

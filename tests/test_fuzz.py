@@ -26,8 +26,9 @@ from hypothesis import strategies as st
 from zsctl.errors import ZsctlError
 from zsctl.model import LineKind, ParseResult
 from zsctl.parse.decode import decode_bytes
-from zsctl.parse.dump import DumpLimits, parse_dump, split_lines
+from zsctl.parse.dump import parse_dump, split_lines
 from zsctl.parse.rules import default_rules
+from zsctl.seeds.dumps import DumpLimits
 
 ROOT = Path(__file__).resolve().parent.parent
 FUZZ_CORPUS = Path(__file__).resolve().parent / "fuzz_corpus"

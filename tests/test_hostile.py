@@ -31,7 +31,8 @@ from zsctl.cli.app import _register, app
 from zsctl.errors import ZsctlError
 from zsctl.ingest import ingest
 from zsctl.parse.decode import normalise_text
-from zsctl.parse.dump import parse_dump, read_dump
+from zsctl.parse.dump import parse_dump
+from zsctl.seeds.dumps import read_dump
 from zsctl.store.corpus import connect_read
 
 HEADER = "| file | site | layout | fetched | sha256 | note |\n|---|---|---|---|---|---|\n"
@@ -386,10 +387,11 @@ def _pattern_units(pattern: str) -> list[str]:
 
 def _rule_patterns() -> list[tuple[str, re.Pattern[str]]]:
     from zsctl.parse.layouts.article import _META
-    from zsctl.parse.layouts.base import _TAG, DATE_LINE
+    from zsctl.parse.layouts.base import DATE_LINE
     from zsctl.parse.layouts.bullet import _BULLET
     from zsctl.parse.paragraphs import _HEADING_SEGMENT
     from zsctl.parse.rules import default_rules
+    from zsctl.parse.tags import LEADING as _TAG
 
     rules = default_rules()
     out: dict[str, re.Pattern[str]] = {}

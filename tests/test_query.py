@@ -17,6 +17,7 @@ from zsctl.export import files as export
 from zsctl.ingest import Article, _update_grams, _write_articles
 from zsctl.query import articles as query
 from zsctl.query.articles import Filters
+from zsctl.seeds.dumps import dump_path
 from zsctl.store.corpus import connect_read, connect_write
 
 # Scraped text that must never drive a terminal: Rich markup, an ANSI escape, a bidi override.
@@ -293,7 +294,7 @@ def test_raw_refuses_a_dump_outside_the_seeds(
 @pytest.mark.parametrize("name", ["/etc/passwd", "..", "a/../../x.txt", ""])
 def test_dump_path_stays_inside(tmp_path: Path, name: str) -> None:
     with pytest.raises(CorpusError):
-        query.dump_path(tmp_path, name)
+        dump_path(tmp_path, name)
 
 
 def test_missing_dump_says_which_folder(db: sqlite3.Connection, tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from typing import Any, TypeAlias
 import yaml
 
 from zsctl.errors import RulesError, UsageError
+from zsctl.parse.tags import tag_place
 
 # Scoring for the body fallback (module docstring, step 3). A hit in the lead (the first LEAD_CHARS
 # characters of the first paragraph) is worth LEAD_WEIGHT; dumps often keep the whole body in
@@ -44,7 +45,6 @@ _REQUIRED_KEYS = frozenset({"name", "short", "pinyin"})
 _LIST_KEYS = ("former", "zones", "weak", "resolve_only")
 _ENTRY_KEYS = _REQUIRED_KEYS | {"short_in_text", *_LIST_KEYS}
 _PINYIN = re.compile(r"[a-z]+")
-_TAG_SUFFIXES = ("招商引资", "招商")
 
 _Trie: TypeAlias = dict[str, "_Trie"]
 _Place: TypeAlias = tuple[str, bool]  # (canonical name, weak)
@@ -183,9 +183,7 @@ class Gazetteer:
         """District named by a 【X招商】 tag; None for the city-level 天津招商 or no tag."""
         if not tag:
             return None
-        name = tag.strip()
-        for suffix in _TAG_SUFFIXES:
-            name = name.removesuffix(suffix)
+        name = tag_place(tag)
         found = self.lookup(name) if name else None
         return found if found != self.city.name else None
 

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from zsctl.errors import CorpusError, ZsctlError
 from zsctl.model import LineKind, Record
-from zsctl.parse.dump import DumpLimits, dump_limits, parse_dump, read_dump
+from zsctl.parse.dump import parse_dump
 from zsctl.parse.rules import default_rules
+from zsctl.seeds.dumps import DumpLimits, dump_limits, read_dump, sha256_of
 from zsctl.seeds.manifest import Entry, read_manifest
 from zsctl.store.corpus import connect_for_ingest, rebuild_hint, write_lock
 
@@ -179,7 +180,7 @@ def read_one(
     except ZsctlError as exc:
         out.error = f"{exc.message}; skipped, kept what was stored"
         return out
-    out.size, out.digest = len(data), hashlib.sha256(data).hexdigest()
+    out.size, out.digest = len(data), sha256_of(data)
     if known == (out.digest, entry.site, entry.layout):
         out.unchanged = True
         return out

@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from zsctl.dedup.normalize import is_truncated, normalize_batch, normalize_codepoints, strip_tag
+from zsctl.dedup.normalize import is_truncated, normalize_batch, normalize_codepoints
+from zsctl.parse.tags import strip_tag
 
 __all__ = [
     "MIN_CHARS",

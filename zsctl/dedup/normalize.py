@@ -11,7 +11,6 @@ to reason about context.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,13 +26,11 @@ __all__ = [
     "normalize_batch",
     "normalize_codepoints",
     "normalize_for_dedup",
-    "strip_tag",
 ]
 
 # Listing pages cut summaries with one of these; NFKC turns U+2026 into "..." anyway.
 TRUNCATION_MARKERS: tuple[str, ...] = ("……", "…", "⋯⋯", "⋯", "...", "。。。")
 
-_TAG = re.compile(r"^\s*【[^【】]{0,30}招商】\s*")
 
 _UNICODE_SIZE = 0x110000
 # Table values above any code point: "expands to several characters", "needs the whole string".
@@ -52,11 +49,6 @@ _IDENTITY_RANGES: tuple[tuple[int, int], ...] = (
     (0x30000, 0xDFFFF),  # CJK extensions G-H, then unassigned planes
     (0xF0000, 0x10FFFF),  # private use planes
 )
-
-
-def strip_tag(title: str) -> str:
-    """Remove a leading 【…招商】 site tag (and the spaces after it) from a title."""
-    return _TAG.sub("", title, count=1)
 
 
 def is_truncated(text: str) -> bool:

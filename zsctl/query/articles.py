@@ -15,7 +15,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from zsctl.errors import CorpusError, DumpReadError, NotFoundError, UsageError
+from zsctl.errors import DumpReadError, NotFoundError, UsageError
+from zsctl.parse.tags import clean_tag
 
 # Orders accepted by `--sort`; a leading '-' reverses. Ties always break on id in the same
 # direction, so every order is total and the (date, id) index can serve date orders unsorted.
@@ -38,7 +39,6 @@ _ORDERS: dict[str, tuple[tuple[str | None, str], ...]] = {
     "rowid": ((None, "a.n"),),  # storage order, for counting: no sort at all
 }
 _SUMMARY = f"a.id, a.date, a.district, a.title, a.tag, {_N_SOURCES}"
-_TAG_BRACKETS = "【】[]〖〗 "
 _FEW = 500  # candidate rowids few enough to hand SQLite as a list instead of testing each row
 _CHUNK = 256
 _MONTH = re.compile(r"\d{4}-\d{2}")
@@ -236,7 +236,7 @@ def _where(db: sqlite3.Connection, filters: Filters) -> tuple[list[str], list[An
         clauses.append("a.date < ?")
         params.append(filters.until[:10] + "~")
     if filters.tags:
-        tags = tuple(dict.fromkeys(t.strip(_TAG_BRACKETS) for t in filters.tags))
+        tags = tuple(dict.fromkeys(clean_tag(t) for t in filters.tags))
         clauses.append(f"a.tag IN ({_marks(tags)})")
         params += tags
     if filters.sources:
@@ -447,10 +447,9 @@ def raw_sources(
 
 def _dump_lines(db: sqlite3.Connection, seeds: Path, dump: str) -> tuple[list[str], bool]:
     """A dump's lines, split as the parser splits them, and whether it changed since ingest."""
-    import hashlib
-
     from zsctl.parse.decode import decode_bytes
-    from zsctl.parse.dump import read_dump, split_lines
+    from zsctl.parse.dump import split_lines
+    from zsctl.seeds.dumps import dump_path, read_dump, sha256_of
 
     path = dump_path(seeds, dump)
     if not path.exists():
@@ -459,20 +458,8 @@ def _dump_lines(db: sqlite3.Connection, seeds: Path, dump: str) -> tuple[list[st
         )
     data = read_dump(path)  # as ingest reads it: regular files under the size limit only
     row = db.execute("SELECT sha256 FROM dumps WHERE file = ?", (dump,)).fetchone()
-    changed = row is None or row[0] != hashlib.sha256(data).hexdigest()
+    changed = row is None or row[0] != sha256_of(data)
     return split_lines(decode_bytes(data, dump).text), changed
-
-
-def dump_path(seeds: Path, dump: str) -> Path:
-    """The dump's path inside `seeds`; CorpusError if the stored name points outside it."""
-    try:
-        root = seeds.resolve()
-        path = (root / dump).resolve()
-    except (OSError, RuntimeError) as exc:  # a symlink loop raises RuntimeError before 3.13
-        raise CorpusError(f"cannot resolve dump {dump!r} in {seeds}: {exc}") from None
-    if not path.is_relative_to(root) or path == root:
-        raise CorpusError(f"refusing to read dump {dump!r}: it is outside the seeds folder {seeds}")
-    return path
 
 
 # --- search ---------------------------------------------------------------------------------

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from zsctl.errors import DumpTooLargeError, ZsctlError
 from zsctl.model import LineKind, ParseResult
-from zsctl.parse.dump import DumpLimits, dump_limits, parse_dump, read_dump
+from zsctl.parse.dump import parse_dump
 from zsctl.parse.rules import ChromeRules, default_rules
+from zsctl.seeds.dumps import DumpLimits, dump_limits, read_dump, sha256_of
 from zsctl.seeds.manifest import MANIFEST_NAME, Entry, read_manifest
 from zsctl.seeds.problems import Problem
 
@@ -119,7 +119,7 @@ def check_dump(
         code = "too-large" if isinstance(exc, DumpTooLargeError) else "read-error"
         report.problems.append(Problem(name, None, code, exc.message))
         return report
-    digest = hashlib.sha256(data).hexdigest()
+    digest = sha256_of(data)
     if digest != entry.sha256:
         report.problems.append(
             Problem(

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from zsctl.errors import ManifestError
+from zsctl.errors import CorpusError, ManifestError
+from zsctl.seeds.dumps import dump_path
 from zsctl.seeds.problems import Problem
 
 MANIFEST_NAME = "INDEX.md"
@@ -179,9 +180,12 @@ def _file_error(name: str, seeds_dir: Path) -> str | None:
     target = seeds_dir / name
     if target.is_symlink():
         try:
-            resolved = target.resolve()
-        except (OSError, RuntimeError):  # a symlink loop: RuntimeError before Python 3.13
-            return f"file {name!r} is a symlink loop; replace it with the dump itself"
+            resolved = dump_path(seeds_dir, name)
+        except CorpusError as exc:
+            if "outside" not in exc.message:
+                return f"file {name!r} is a symlink loop; replace it with the dump itself"
+            where = str(target.resolve(strict=False))
+            return f"file {name!r} is a symlink that points outside the seeds folder ({where!r})"
         if resolved.parent != seeds_dir.resolve():
             where = str(resolved)
             return f"file {name!r} is a symlink that points outside the seeds folder ({where!r})"

@@ -9,9 +9,9 @@ from typing import Protocol
 
 from zsctl.model import Provenance, Record
 from zsctl.parse.dates import normalize_published
+from zsctl.parse.tags import split_tag
 
 DATE_LINE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
-_TAG = re.compile(r"【([^【】]{1,20})】\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,14 +61,6 @@ class Layout(Protocol):
     def parse(self, lines: Lines) -> Parsed:
         """Records found in the lines, claiming the lines each record used."""
         ...
-
-
-def split_tag(title: str) -> tuple[str, str | None]:
-    """Split a leading 【X招商】 tag off a title; returns (title, tag or None)."""
-    m = _TAG.match(title)
-    if not m:
-        return title.strip(), None
-    return title[m.end() :].strip(), m.group(1).strip()
 
 
 def make_record(
