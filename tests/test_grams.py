@@ -11,12 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zsctl.ingest import Article, _update_grams, _write_articles
+from zsctl.model import Article
 from zsctl.query import articles as query
 from zsctl.query.articles import Filters
 from zsctl.store import grams
 from zsctl.store import grams_build as build
 from zsctl.store.corpus import connect_read, connect_write
+from zsctl.store.writes import update_index, write_articles
 
 # Few distinct characters, so that terms drawn from them often match; ASCII of both cases.
 ALPHABET = "招商引资港西青区aAbB \n"
@@ -150,8 +151,8 @@ def search_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Conn
         )  # fmt: skip
     db = connect_write(path)
     db.execute("BEGIN")
-    done = _write_articles(db, articles)
-    _update_grams(db, done.removed, done.added, done.articles)
+    done = write_articles(db, articles)
+    update_index(db, done.removed, done.added, done.articles)
     db.execute("COMMIT")
     db.close()
     conn = connect_read(path)

@@ -165,8 +165,8 @@ def test_worker_processes_give_the_same_corpus(
     dumps = _variants()
     serial = tmp_path / "serial"
     ingest(_write_seeds(serial, dumps), serial / "c.db")
-    monkeypatch.setattr("zsctl.ingest.PARALLEL_THRESHOLD", 1)
-    monkeypatch.setattr("zsctl.ingest.PARALLEL_GRAMS", 1)  # the gram index too
+    monkeypatch.setattr("zsctl.pool.PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr("zsctl.store.writes.PARALLEL_GRAMS", 1)  # the gram index too
     parallel = tmp_path / "parallel"
     ingest(_write_seeds(parallel, dumps), parallel / "c.db")
     assert _articles(serial / "c.db") == _articles(parallel / "c.db")
@@ -248,14 +248,16 @@ KILLER = """
 import sys, time
 from pathlib import Path
 import zsctl.ingest as ing
-real = ing._write_articles
+import zsctl.pool as pool
+import zsctl.store.writes as writes
+real = writes.write_articles
 def slow(db, articles):
     out = real(db, articles)
     Path(sys.argv[3]).write_text("written")
     time.sleep(60)  # killed here: articles written, transaction not committed
     return out
-ing._write_articles = slow
-ing.PARALLEL_THRESHOLD = int(sys.argv[4]) if len(sys.argv) > 4 else ing.PARALLEL_THRESHOLD
+writes.write_articles = slow
+pool.PARALLEL_THRESHOLD = int(sys.argv[4]) if len(sys.argv) > 4 else pool.PARALLEL_THRESHOLD
 ing.ingest(Path(sys.argv[1]), Path(sys.argv[2]))
 """
 
@@ -321,16 +323,16 @@ def _age(seeds: Path, seconds: float = 60) -> None:
 
 
 def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    import zsctl.ingest as ing
+    import zsctl.parse.worker as worker
 
     reads: list[str] = []
-    real = ing.read_dump
+    real = worker.read_dump
 
     def counting(path: Path, *args: object, **kwargs: object) -> bytes:
         reads.append(path.name)
         return real(path, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(ing, "read_dump", counting)
+    monkeypatch.setattr(worker, "read_dump", counting)
     return reads
 
 
@@ -433,7 +435,7 @@ def test_gram_index_is_rebuilt_after_many_patches(
 ) -> None:
     from zsctl.store import grams_build
 
-    monkeypatch.setattr("zsctl.ingest.MAX_PATCHES", 1)
+    monkeypatch.setattr("zsctl.store.writes.MAX_PATCHES", 1)
     dumps = _variants()
     corpus = tmp_path / "c.db"
     ingest(_write_seeds(tmp_path, {k: dumps[k] for k in ("001_a.txt", "003_c.txt")}), corpus)

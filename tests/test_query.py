@@ -14,11 +14,12 @@ import pytest
 
 from zsctl.errors import CorpusError, DumpReadError, NotFoundError, UsageError, ZsctlError
 from zsctl.export import files as export
-from zsctl.ingest import Article, _update_grams, _write_articles
+from zsctl.model import Article
 from zsctl.query import articles as query
 from zsctl.query.articles import Filters
 from zsctl.seeds.dumps import dump_path
 from zsctl.store.corpus import connect_read, connect_write
+from zsctl.store.writes import update_index, write_articles
 
 # Scraped text that must never drive a terminal: Rich markup, an ANSI escape, a bidi override.
 EVIL_TITLE = "Evil [bold red]x[/] \x1b[31mred\u202eRTL"
@@ -106,8 +107,8 @@ def build_corpus(root: Path) -> tuple[Path, Path]:
             " mentions) VALUES (?,?,?,?,?,?,?,?,?)",
             (key, key.rpartition(":")[0], first, last, title, tag, date, "dash", "{}"),
         )
-    done = _write_articles(db, ARTICLES)
-    _update_grams(db, done.removed, done.added, done.articles)
+    done = write_articles(db, ARTICLES)
+    update_index(db, done.removed, done.added, done.articles)
     db.execute("COMMIT")
     db.close()
     return corpus, seeds

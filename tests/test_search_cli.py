@@ -15,8 +15,9 @@ from typer.testing import CliRunner, Result
 from tests.test_query import ALL_IDS, EVIL_BODY, EVIL_TITLE, build_corpus
 from zsctl.cli import app as app_module
 from zsctl.cli import output
-from zsctl.ingest import Article, _update_grams, _write_articles
+from zsctl.model import Article
 from zsctl.store.corpus import connect_write
+from zsctl.store.writes import update_index, write_articles
 
 ENV = {"COLUMNS": "200", "LINES": "50", "NO_COLOR": None, "ZSCTL_CORPUS": None}
 INERT_ESC = "\\u001b"
@@ -457,8 +458,8 @@ def many(tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
         for i in range(1500)
     ]
-    done = _write_articles(db, articles)
-    _update_grams(db, done.removed, done.added, done.articles)
+    done = write_articles(db, articles)
+    update_index(db, done.removed, done.added, done.articles)
     db.execute("COMMIT")
     db.close()
     return corpus

@@ -1,9 +1,15 @@
-"""The record types that flow through the pipeline: decode -> classify lines -> parse -> store."""
+"""The one vocabulary of the pipeline: records parsed from dumps, edges, articles, and kinds.
+
+read -> parse (Record, ParseResult) -> store (StoredRecord) -> dedup (Edge) -> articles (Article)
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class LineKind(StrEnum):
@@ -13,6 +19,15 @@ class LineKind(StrEnum):
     CHROME = "chrome"
     BLANK = "blank"
     UNPARSED = "unparsed"
+
+
+class DupKind(StrEnum):
+    """How a record joined its article: the kept one, or through which kind of edge."""
+
+    KEPT = "kept"
+    EXACT = "exact"  # identical normalised text
+    NEAR = "near"  # shingle Jaccard similarity at or above the threshold
+    CONTAINED = "contained"  # a truncated listing snippet of a longer text
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,3 +86,81 @@ class ParseResult:
     def unparsed(self) -> list[LineNote]:
         """Lines no parser or chrome rule claimed."""
         return [n for n in self.lines if n.kind is LineKind.UNPARSED]
+
+
+class DumpSummary(NamedTuple):
+    """What parsing one dump gave, as the dumps table stores it."""
+
+    layout: str
+    encoding: str
+    encoding_guessed: bool
+    records: int
+    chrome: int
+    blank: int
+    unparsed: int
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """A verified similarity between two records; a < b by key."""
+
+    a: str
+    b: str
+    kind: DupKind
+    score: float  # Jaccard (near), containment (contained) or 1.0 (exact)
+
+
+@dataclass(slots=True)
+class Article:
+    """One deduplicated story as it is stored."""
+
+    id: str
+    title: str
+    tag: str | None
+    date: str | None
+    district: str | None
+    source: str | None
+    paragraphs: list[str]
+    representative: str
+    sources: list[tuple[str, str, float]]  # (record key, kind, score)
+    mentions: dict[str, int]
+    edges: list[tuple[str, str, str, float]]  # verified (a, b, kind, score) that joined the cluster
+
+    def digest(self) -> str:
+        """Hash of every stored field, so unchanged articles are not rewritten."""
+        blob = json.dumps(
+            [
+                self.title,
+                self.tag,
+                self.date,
+                self.district,
+                self.source,
+                self.paragraphs,
+                self.representative,
+                self.sources,
+                sorted(self.mentions.items()),
+                self.edges,
+            ],
+            ensure_ascii=False,
+        )
+        return hashlib.sha1(blob.encode()).hexdigest()
+
+
+def record_key(record: Record) -> str:
+    """The stable key of one record: '<dump>:<first line>'."""
+    return f"{record.provenance.dump}:{record.provenance.first_line}"
+
+
+class StoredRecord(NamedTuple):
+    """A stored record as clustering needs it: plain fields, the body as one string."""
+
+    key: str
+    title: str
+    tag: str | None
+    date: str | None
+    source: str | None
+    body: str
+    stored: bool = True  # False when the records row holds no body (kept, or new)
+
+
+Districts = dict[str, tuple[str | None, dict[str, int]]]  # record key -> (primary, mentions)

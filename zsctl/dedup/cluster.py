@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from zsctl.dedup.normalize import is_truncated, normalize_batch, normalize_codepoints
+from zsctl.model import DupKind, Edge
 from zsctl.parse.tags import strip_tag
 
 __all__ = [
@@ -85,16 +86,6 @@ class DedupItem:
     key: str  # unique, stable id of one parsed record, e.g. "001_x.txt:7"
     title: str  # title without its 【X招商】 tag (a tag still present is stripped)
     text: str  # body paragraphs joined with "\n"
-
-
-@dataclass(frozen=True, slots=True)
-class Edge:
-    """A verified duplicate relation between two items (a < b)."""
-
-    a: str
-    b: str
-    kind: str  # "exact" | "near" | "contained"
-    score: float  # 1.0 for exact; Jaccard for near; containment ratio for contained
 
 
 @dataclass(frozen=True, slots=True)
@@ -893,9 +884,9 @@ def _assemble(
     for g, its in enumerate(groups.items):
         if len(its) > 1:  # exact copies: a star around the group's smallest key
             edges.setdefault(group_labels[g], []).extend(
-                Edge(keys[its[0]], keys[other], "exact", 1.0) for other in its[1:]
+                Edge(keys[its[0]], keys[other], DupKind.EXACT, 1.0) for other in its[1:]
             )
-    for kind, links in (("near", near), ("contained", contained)):
+    for kind, links in ((DupKind.NEAR, near), (DupKind.CONTAINED, contained)):
         for ua, ub, score in links:
             ga, gb = groups.u_group[ua], groups.u_group[ub]
             a, b = sorted((keys[groups.items[ga][0]], keys[groups.items[gb][0]]))

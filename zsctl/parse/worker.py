@@ -1,0 +1,116 @@
+"""Stages 1 and 2 for one listed dump, in a worker process: read, hash, parse, place districts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from zsctl.errors import ZsctlError
+from zsctl.model import DumpSummary, LineKind, Record
+from zsctl.parse.dump import parse_dump
+from zsctl.seeds.dumps import DumpLimits, dump_limits, read_dump, sha256_of
+from zsctl.seeds.manifest import Entry
+from zsctl.seeds.statcache import stat_key
+
+Known = tuple[
+    str, str, str, str | None
+]  # what the corpus knows of a dump: sha256, site, layout, stat
+
+
+@dataclass(slots=True)
+class DumpOutcome:
+    """What reading one listed dump gave: unchanged, parsed records, or why it failed."""
+
+    file: str
+    size: int = 0
+    digest: str = ""
+    unchanged: bool = False
+    error: str | None = None
+    summary: DumpSummary | None = None
+    records: list[Record] = field(default_factory=list)
+    districts: list[tuple[str | None, dict[str, int]]] = field(default_factory=list)
+    stat: str | None = None  # stat_key() taken before reading, if trusted
+
+
+def read_one(
+    seeds: Path, entry: Entry, known: tuple[str, str, str] | None, limits: DumpLimits
+) -> DumpOutcome:
+    """Hash a dump and, unless it is unchanged, parse it and place each record's districts."""
+    from zsctl.districts import assign
+
+    out = DumpOutcome(entry.file)
+    if not (seeds / entry.file).exists():
+        out.error = "listed in INDEX.md but missing; kept what was stored"
+        return out
+    out.stat = stat_key(seeds / entry.file)  # before reading: a later change shows next time
+    try:
+        data = read_dump(seeds / entry.file, entry.file, limits)
+    except ZsctlError as exc:
+        out.error = f"{exc.message}; skipped, kept what was stored"
+        return out
+    out.size, out.digest = len(data), sha256_of(data)
+    if known == (out.digest, entry.site, entry.layout):
+        out.unchanged = True
+        return out
+    try:
+        result = parse_dump(data, entry.file, entry.site, entry.layout, limits=limits)
+    except ZsctlError as exc:
+        out.error = f"{exc.message}; skipped, kept what was stored"
+        return out
+    if not result.records:
+        out.error = "no article found (empty or only chrome); skipped, kept what was stored"
+        return out
+    out.summary = DumpSummary(
+        result.layout,
+        result.encoding,
+        result.encoding_fallback,
+        len(result.records),
+        result.count(LineKind.CHROME),
+        result.count(LineKind.BLANK),
+        result.count(LineKind.UNPARSED),
+    )
+    out.records = result.records
+    for r in result.records:
+        where = assign(r.tag, r.title, r.paragraphs)
+        out.districts.append((where.primary, dict(where.mentions)))
+    return out
+
+
+def _unchanged_by_stat(
+    seeds: Path, entries: list[Entry], known: dict[str, Known]
+) -> tuple[list[DumpOutcome], list[Entry]]:
+    """Dumps whose stat_key matches the last ingest's (not re-read), and the rest."""
+    same: list[DumpOutcome] = []
+    rest: list[Entry] = []
+    for e in entries:
+        k = known.get(e.file)
+        if k is not None and k[1:3] == (e.site, e.layout) and k[3] is not None:
+            key = stat_key(seeds / e.file)
+            if key is not None and key == k[3]:
+                same.append(DumpOutcome(e.file, size=int(key.split(":")[0]), unchanged=True))
+                continue
+        rest.append(e)
+    return same, rest
+
+
+def read_all(
+    seeds: Path,
+    entries: list[Entry],
+    known: dict[str, Known],
+    pool: Executor | None,
+) -> Iterator[DumpOutcome]:
+    """Read dumps in order; in the worker pool when there is one (parsing is CPU-bound)."""
+    same, entries = _unchanged_by_stat(seeds, entries, known)
+    yield from same
+    limits = dump_limits()
+    args = [(seeds, e, _content_key(known.get(e.file)), limits) for e in entries]
+    if pool is None:
+        yield from (read_one(*a) for a in args)
+    elif args:
+        yield from pool.map(read_one, *zip(*args, strict=True), chunksize=8)
+
+
+def _content_key(known: Known | None) -> tuple[str, str, str] | None:
+    return None if known is None else known[:3]
