@@ -12,8 +12,9 @@ import pytest
 from tests.test_query import build_corpus
 from zsctl.errors import ZsctlError
 from zsctl.export import files as export
-from zsctl.query import articles as query
-from zsctl.query.articles import Filters
+from zsctl.query import articles
+from zsctl.query.filters import Filters
+from zsctl.store import corpus as store
 from zsctl.store.corpus import connect_read
 
 
@@ -26,7 +27,7 @@ def corpus(tmp_path: Path) -> Path:
 def snapshot(corpus: Path) -> sqlite3.Connection:
     """A connection as open_corpus makes it: read-only, in a read transaction not yet read."""
     db = connect_read(corpus)
-    query.read_tuning(db)
+    store.read_tuning(db)
     db.execute("BEGIN")
     return db
 
@@ -45,7 +46,7 @@ def reference(corpus: Path, fmt: str, out: Path, filters: Filters = Filters()) -
     """The bytes write_file writes from iter_details, in one process."""
     db = snapshot(corpus)
     try:
-        export.write_file(query.iter_details(db, filters), fmt, out)
+        export.write_file(articles.iter_details(db, filters), fmt, out)
     finally:
         db.close()
     return out.read_bytes()
@@ -152,7 +153,7 @@ def test_data_version_sees_another_connections_commit(corpus: Path) -> None:
 
 def test_helper_refuses_another_snapshot(corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "part"
-    total = len(query.export_rowids(snapshot(corpus), Filters()))
+    total = len(articles.export_rowids(snapshot(corpus), Filters()))
     with out.open("wb") as f:
         assert (
             export._helper(str(corpus), Filters()._asdict(), "jsonl", 1, total + 1, f.fileno()) == 3
@@ -189,8 +190,8 @@ def test_an_early_sync_error_is_not_lost(
     monkeypatch.setattr(export, "_SYNC_EVERY", 0.0)
     db = snapshot(corpus)
 
-    def slow() -> Iterator[query.Detail]:
-        for a in query.iter_details(db, Filters()):
+    def slow() -> Iterator[articles.Detail]:
+        for a in articles.iter_details(db, Filters()):
             while not calls:  # let the early sync run (and fail) before the end
                 time.sleep(0.001)
             yield a

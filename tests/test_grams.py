@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zsctl.model import Article
-from zsctl.query import articles as query
-from zsctl.query.articles import Filters
+from zsctl.query import search as qsearch
+from zsctl.query.filters import Filters, where_clauses
 from zsctl.store import grams
 from zsctl.store import grams_build as build
 from zsctl.store.corpus import connect_read, connect_write
@@ -161,7 +161,7 @@ def search_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Conn
 
 
 def brute(db: sqlite3.Connection, term: str, fold: bool, filters: Filters) -> set[str]:
-    clauses, params = query._where(db, filters)
+    clauses, params = where_clauses(db, filters)
     sql = f"SELECT a.id, a.title, a.body FROM articles a WHERE {' AND '.join(clauses) or '1'}"
     out = set()
     for aid, title, body in db.execute(sql, params):
@@ -182,11 +182,11 @@ def brute(db: sqlite3.Connection, term: str, fold: bool, filters: Filters) -> se
 def test_grep_agrees_with_substring_search(
     search_db: sqlite3.Connection, term: str, fold: bool, filters: Filters
 ) -> None:
-    search = query.compile_search(term, ignore_case=fold)
+    search = qsearch.compile_search(term, ignore_case=fold)
     expected = brute(search_db, term, fold, filters)
-    assert query.grep_count(search_db, search, filters) == len(expected)
-    assert set(query.grep_ids(search_db, search, filters)) == expected
-    assert {h.article.id for h in query.grep(search_db, search, filters)} == expected
+    assert qsearch.grep_count(search_db, search, filters) == len(expected)
+    assert set(qsearch.grep_ids(search_db, search, filters)) == expected
+    assert {h.article.id for h in qsearch.grep(search_db, search, filters)} == expected
 
 
 @given(st.sets(st.integers(0, 300_000), min_size=1, max_size=400))
@@ -202,9 +202,9 @@ def test_a_very_long_term_is_still_answered(search_db: sqlite3.Connection) -> No
     rng = random.Random(3)
     # More pairs than SQLite takes parameters in one statement (32,766).
     term = "".join(chr(0x4E00 + rng.randrange(2000)) for _ in range(40_000))
-    search = query.compile_search(term)
+    search = qsearch.compile_search(term)
     assert len(search.grams) > grams.MAX_LOOKUP
-    assert query.grep_count(search_db, search, Filters()) == 0
+    assert qsearch.grep_count(search_db, search, Filters()) == 0
     text = search_db.execute("SELECT body FROM articles WHERE length(body) > 20").fetchone()[0]
-    found = query.compile_search(text)  # a whole body: its own article matches
-    assert query.grep_count(search_db, found, Filters()) >= 1
+    found = qsearch.compile_search(text)  # a whole body: its own article matches
+    assert qsearch.grep_count(search_db, found, Filters()) >= 1

@@ -15,9 +15,13 @@ import pytest
 from zsctl.errors import CorpusError, DumpReadError, NotFoundError, UsageError, ZsctlError
 from zsctl.export import files as export
 from zsctl.model import Article
-from zsctl.query import articles as query
-from zsctl.query.articles import Filters
+from zsctl.query import articles
+from zsctl.query import raw as qraw
+from zsctl.query import search as qsearch
+from zsctl.query import stats as qstats
+from zsctl.query.filters import Filters
 from zsctl.seeds.dumps import dump_path
+from zsctl.store import corpus as store
 from zsctl.store.corpus import connect_read, connect_write
 from zsctl.store.writes import update_index, write_articles
 
@@ -124,12 +128,12 @@ def corpus(tmp_path: Path) -> tuple[Path, Path]:
 def db(corpus: tuple[Path, Path]) -> Iterator[sqlite3.Connection]:
     """A read-only connection to the small corpus."""
     conn = connect_read(corpus[0])
-    query.read_tuning(conn)
+    store.read_tuning(conn)
     yield conn
     conn.close()
 
 
-def ids(summaries: Iterator[query.Summary]) -> list[str]:
+def ids(summaries: Iterator[articles.Summary]) -> list[str]:
     return [s.id for s in summaries]
 
 
@@ -137,14 +141,14 @@ def ids(summaries: Iterator[query.Summary]) -> list[str]:
 
 
 def test_default_order_is_newest_first_undated_last(db: sqlite3.Connection) -> None:
-    assert ids(query.summaries(db, Filters())) == [
+    assert ids(articles.summaries(db, Filters())) == [
         "aaaa00000002", "aaab00000005", "aaaa00000001", "bbbb00000003", "cccc00000006",
         "bbbb00000004",
     ]  # fmt: skip
 
 
 def test_oldest_first_still_puts_undated_last(db: sqlite3.Connection) -> None:
-    got = ids(query.summaries(db, Filters(), "date"))
+    got = ids(articles.summaries(db, Filters(), "date"))
     assert got[0] == "cccc00000006"
     assert got[-1] == "bbbb00000004"
 
@@ -155,21 +159,21 @@ def test_oldest_first_still_puts_undated_last(db: sqlite3.Connection) -> None:
      ("-sources", "aaaa00000002")],
 )  # fmt: skip
 def test_other_orders(db: sqlite3.Connection, sort: str, first: str) -> None:
-    assert ids(query.summaries(db, Filters(), sort))[0] == first
+    assert ids(articles.summaries(db, Filters(), sort))[0] == first
 
 
 def test_limit_spans_the_undated_part(db: sqlite3.Connection) -> None:
-    assert len(ids(query.summaries(db, Filters(), "date", limit=6))) == 6
-    assert len(ids(query.summaries(db, Filters(), "date", limit=2))) == 2
+    assert len(ids(articles.summaries(db, Filters(), "date", limit=6))) == 6
+    assert len(ids(articles.summaries(db, Filters(), "date", limit=2))) == 2
 
 
 def test_unknown_sort_is_a_usage_error(db: sqlite3.Connection) -> None:
     with pytest.raises(UsageError):
-        list(query.summaries(db, Filters(), "colour"))
+        list(articles.summaries(db, Filters(), "colour"))
 
 
 def test_summary_counts_sources(db: sqlite3.Connection) -> None:
-    by_id = {s.id: s for s in query.summaries(db, Filters())}
+    by_id = {s.id: s for s in articles.summaries(db, Filters())}
     assert by_id["aaaa00000002"].sources == 2
     assert by_id["aaaa00000001"].sources == 1
 
@@ -195,14 +199,14 @@ def test_summary_counts_sources(db: sqlite3.Connection) -> None:
     ],
 )
 def test_filters(db: sqlite3.Connection, filters: Filters, expected: set[str]) -> None:
-    assert set(ids(query.summaries(db, filters))) == expected
-    assert query.count(db, filters) == len(expected)
+    assert set(ids(articles.summaries(db, filters))) == expected
+    assert articles.count(db, filters) == len(expected)
 
 
 def test_source_prefix_of_another_dump_does_not_match(db: sqlite3.Connection) -> None:
     # '000_a.txt:' must not catch a dump named '000_a.txt.bak' or the like: the key range ends
     # at ';', right after ':'.
-    assert set(ids(query.summaries(db, Filters(sources=("000_a.txt",))))) == {
+    assert set(ids(articles.summaries(db, Filters(sources=("000_a.txt",))))) == {
         "aaaa00000001",
         "aaaa00000002",
     }
@@ -212,15 +216,15 @@ def test_source_prefix_of_another_dump_does_not_match(db: sqlite3.Connection) ->
 
 
 def test_resolve_full_id_and_unique_prefix(db: sqlite3.Connection) -> None:
-    assert query.resolve_id(db, "aaaa00000002") == "aaaa00000002"
-    assert query.resolve_id(db, "AAAB") == "aaab00000005"
-    assert query.resolve_id(db, " cccc ") == "cccc00000006"
+    assert articles.resolve_id(db, "aaaa00000002") == "aaaa00000002"
+    assert articles.resolve_id(db, "AAAB") == "aaab00000005"
+    assert articles.resolve_id(db, " cccc ") == "cccc00000006"
 
 
 @pytest.mark.parametrize("text", ["aaa", "aaaa0000000", "b"])
 def test_ambiguous_prefix_lists_candidates(db: sqlite3.Connection, text: str) -> None:
     with pytest.raises(NotFoundError) as err:
-        query.resolve_id(db, text)
+        articles.resolve_id(db, text)
     assert "ambiguous" in str(err.value)
     assert err.value.exit_code == 2
 
@@ -228,11 +232,11 @@ def test_ambiguous_prefix_lists_candidates(db: sqlite3.Connection, text: str) ->
 @pytest.mark.parametrize("text", ["ffff", "", "zz", "aaaa000000019"])
 def test_unknown_id(db: sqlite3.Connection, text: str) -> None:
     with pytest.raises(NotFoundError):
-        query.resolve_id(db, text)
+        articles.resolve_id(db, text)
 
 
 def test_detail_has_everything(db: sqlite3.Connection) -> None:
-    a = query.detail(db, "aaaa00000002")
+    a = articles.detail(db, "aaaa00000002")
     assert a.title == "Binhai TEDA 港口 expansion"
     assert a.paragraphs == ["天津港集团宣布扩建。", "The TEDA zone grows, code A_B."]
     assert a.length == len(a.body)
@@ -243,7 +247,7 @@ def test_detail_has_everything(db: sqlite3.Connection) -> None:
     ]
     assert a.sources[1].title == "Binhai TEDA 港口 expansion!"
     assert a.sources[1].date == "2024-01-03"
-    assert a.edges == (query.Edge("000_a.txt:7", "001_b.txt:1", "near", 0.93),)
+    assert a.edges == (articles.StoredEdge("000_a.txt:7", "001_b.txt:1", "near", 0.93),)
 
 
 def test_source_whose_record_row_is_gone(corpus: tuple[Path, Path]) -> None:
@@ -251,7 +255,7 @@ def test_source_whose_record_row_is_gone(corpus: tuple[Path, Path]) -> None:
     writer.execute("DELETE FROM records WHERE key = '002_c.txt:1'")
     writer.close()
     reader = connect_read(corpus[0])
-    (source,) = query.detail(reader, "bbbb00000004").sources
+    (source,) = articles.detail(reader, "bbbb00000004").sources
     assert (source.dump, source.first_line, source.last_line, source.kind) == (
         "002_c.txt",
         1,
@@ -262,12 +266,12 @@ def test_source_whose_record_row_is_gone(corpus: tuple[Path, Path]) -> None:
 
 
 def test_detail_mentions_most_first(db: sqlite3.Connection) -> None:
-    assert query.detail(db, "aaaa00000001").mentions == (("西青区", 3), ("天津市", 1))
+    assert articles.detail(db, "aaaa00000001").mentions == (("西青区", 3), ("天津市", 1))
 
 
 def test_raw_sources_are_the_dump_lines(db: sqlite3.Connection, corpus: tuple[Path, Path]) -> None:
-    a = query.detail(db, "aaaa00000002")
-    raw = query.raw_sources(db, corpus[1], a.sources)
+    a = articles.detail(db, "aaaa00000002")
+    raw = qraw.raw_sources(db, corpus[1], a.sources)
     assert raw[0].lines == [
         "Binhai TEDA 港口 expansion",
         "2024-01-02 09:30",
@@ -279,7 +283,7 @@ def test_raw_sources_are_the_dump_lines(db: sqlite3.Connection, corpus: tuple[Pa
 
 def test_raw_notices_a_changed_dump(db: sqlite3.Connection, corpus: tuple[Path, Path]) -> None:
     (corpus[1] / "002_c.txt").write_text("changed\n", encoding="utf-8")
-    raw = query.raw_sources(db, corpus[1], query.detail(db, "bbbb00000004").sources)
+    raw = qraw.raw_sources(db, corpus[1], articles.detail(db, "bbbb00000004").sources)
     assert raw[0].changed
     assert raw[0].lines == ["changed"]
 
@@ -289,7 +293,7 @@ def test_raw_refuses_a_dump_outside_the_seeds(
 ) -> None:
     assert (corpus[1].parent / "outside.txt").is_file()
     with pytest.raises(CorpusError, match="outside the seeds folder"):
-        query.raw_sources(db, corpus[1], query.detail(db, "cccc00000006").sources)
+        qraw.raw_sources(db, corpus[1], articles.detail(db, "cccc00000006").sources)
 
 
 @pytest.mark.parametrize("name", ["/etc/passwd", "..", "a/../../x.txt", ""])
@@ -300,18 +304,18 @@ def test_dump_path_stays_inside(tmp_path: Path, name: str) -> None:
 
 def test_missing_dump_says_which_folder(db: sqlite3.Connection, tmp_path: Path) -> None:
     with pytest.raises(DumpReadError, match="--seeds"):
-        query.raw_sources(db, tmp_path, query.detail(db, "aaaa00000001").sources)
+        qraw.raw_sources(db, tmp_path, articles.detail(db, "aaaa00000001").sources)
 
 
 # --- search ---------------------------------------------------------------------------------
 
 
 def grep_ids(db: sqlite3.Connection, pattern: str, **kw: bool) -> set[str]:
-    search = query.compile_search(pattern, **kw)
-    hits = {h.article.id for h in query.grep(db, search, Filters())}
+    search = qsearch.compile_search(pattern, **kw)
+    hits = {h.article.id for h in qsearch.grep(db, search, Filters())}
     # The three ways of answering agree: hits, ids only, count.
-    assert set(query.grep_ids(db, search, Filters())) == hits
-    assert query.grep_count(db, search, Filters()) == len(hits)
+    assert set(qsearch.grep_ids(db, search, Filters())) == hits
+    assert qsearch.grep_count(db, search, Filters()) == len(hits)
     return hits
 
 
@@ -348,45 +352,45 @@ def test_grep(
 
 
 def test_fixed_strings_use_the_gram_index() -> None:
-    assert query.compile_search("招商引资").uses_index
-    assert query.compile_search("招商").uses_index
-    assert query.compile_search("港").uses_index
-    assert query.compile_search("teda", ignore_case=True).uses_index
-    assert not query.compile_search("招商引资", regex=True).uses_index
-    assert not query.compile_search("éclair", ignore_case=True).uses_index
+    assert qsearch.compile_search("招商引资").uses_index
+    assert qsearch.compile_search("招商").uses_index
+    assert qsearch.compile_search("港").uses_index
+    assert qsearch.compile_search("teda", ignore_case=True).uses_index
+    assert not qsearch.compile_search("招商引资", regex=True).uses_index
+    assert not qsearch.compile_search("éclair", ignore_case=True).uses_index
 
 
 def test_only_short_terms_the_index_folds_exactly_are_answered_by_it_alone() -> None:
-    assert query.compile_search("港").exact_index
-    assert query.compile_search("招商").exact_index
-    assert query.compile_search("TE", ignore_case=True).exact_index
-    assert not query.compile_search("招商引").exact_index
-    assert not query.compile_search("TE").exact_index  # the index folds case: a superset
-    assert not query.compile_search("a\n").exact_index  # title and body join with a newline
+    assert qsearch.compile_search("港").exact_index
+    assert qsearch.compile_search("招商").exact_index
+    assert qsearch.compile_search("TE", ignore_case=True).exact_index
+    assert not qsearch.compile_search("招商引").exact_index
+    assert not qsearch.compile_search("TE").exact_index  # the index folds case: a superset
+    assert not qsearch.compile_search("a\n").exact_index  # title and body join with a newline
 
 
 def test_index_candidates_are_verified(db: sqlite3.Connection) -> None:
     from zsctl.store import grams
 
     # aaab00000005 has every pair of 招商引资 (招商, 商引, 引资) but not the term itself.
-    bits = grams.candidates(db, query.compile_search("招商引资").grams)
+    bits = grams.candidates(db, qsearch.compile_search("招商引资").grams)
     assert bits.bit_count() == 2
     assert grep_ids(db, "招商引资") == {"aaaa00000001"}
-    assert query.grep_count(db, query.compile_search("招商引资"), Filters()) == 1
+    assert qsearch.grep_count(db, qsearch.compile_search("招商引资"), Filters()) == 1
 
 
 def test_grep_with_filters_and_limit(db: sqlite3.Connection) -> None:
-    search = query.compile_search("招商")
-    hits = query.grep(db, search, Filters(districts=("武清区", "西青区")))
+    search = qsearch.compile_search("招商")
+    hits = qsearch.grep(db, search, Filters(districts=("武清区", "西青区")))
     assert [h.article.id for h in hits] == ["aaab00000005", "aaaa00000001"]
-    assert len(list(query.grep(db, search, Filters(), limit=1))) == 1
-    regex = query.compile_search("招.", regex=True)
-    assert len(list(query.grep(db, regex, Filters(), limit=2))) == 2
+    assert len(list(qsearch.grep(db, search, Filters(), limit=1))) == 1
+    regex = qsearch.compile_search("招.", regex=True)
+    assert len(list(qsearch.grep(db, regex, Filters(), limit=2))) == 2
 
 
 def test_hit_spans_count_and_snippet(db: sqlite3.Connection) -> None:
-    search = query.compile_search("招商")
-    hit = next(h for h in query.grep(db, search, Filters()) if h.article.id == "aaab00000005")
+    search = qsearch.compile_search("招商")
+    hit = next(h for h in qsearch.grep(db, search, Filters()) if h.article.id == "aaab00000005")
     assert hit.title_spans == ((4, 6),)
     assert hit.body_span == (0, 2)
     assert hit.matches == 5
@@ -400,8 +404,8 @@ def test_hit_spans_count_and_snippet(db: sqlite3.Connection) -> None:
 
 
 def test_title_only_match_snippets_the_title(db: sqlite3.Connection) -> None:
-    search = query.compile_search("expansion")
-    hit = next(query.grep(db, search, Filters()))
+    search = qsearch.compile_search("expansion")
+    hit = next(qsearch.grep(db, search, Filters()))
     assert hit.body_span is None
     snippet = hit.snippet(3)
     assert snippet.field == "title"
@@ -413,14 +417,14 @@ def test_title_only_match_snippets_the_title(db: sqlite3.Connection) -> None:
 )
 def test_bad_patterns(pattern: str, regex: bool) -> None:
     with pytest.raises(UsageError):
-        query.compile_search(pattern, regex=regex)
+        qsearch.compile_search(pattern, regex=regex)
 
 
 # --- statistics -----------------------------------------------------------------------------
 
 
 def test_stats(db: sqlite3.Connection) -> None:
-    s = query.stats(db, Filters())
+    s = qstats.stats(db, Filters())
     assert (s.articles, s.records) == (6, 7)
     districts = {d: (n, m) for d, n, m in s.by_district}
     assert districts["西青区"] == (1, 1)
@@ -436,14 +440,14 @@ def test_stats(db: sqlite3.Connection) -> None:
 
 
 def test_stats_with_filters(db: sqlite3.Connection) -> None:
-    s = query.stats(db, Filters(districts=("滨海新区",)))
+    s = qstats.stats(db, Filters(districts=("滨海新区",)))
     assert (s.articles, s.records) == (1, 2)
     assert s.by_district == [("滨海新区", 1, 1)]
     assert s.by_month == [("2024-01", 1)]
 
 
 def test_stats_of_nothing(db: sqlite3.Connection) -> None:
-    s = query.stats(db, Filters(sources=("nowhere",)))
+    s = qstats.stats(db, Filters(sources=("nowhere",)))
     assert (s.articles, s.records, s.by_district, s.by_month) == (0, 0, [], [])
 
 
@@ -451,7 +455,7 @@ def test_stats_of_nothing(db: sqlite3.Connection) -> None:
 
 
 def test_export_order_is_date_then_id(db: sqlite3.Connection) -> None:
-    got = [a.id for a in query.iter_details(db, Filters())]
+    got = [a.id for a in articles.iter_details(db, Filters())]
     assert got == [
         "cccc00000006", "bbbb00000003", "aaaa00000001", "aaab00000005", "aaaa00000002",
         "bbbb00000004",
@@ -461,14 +465,14 @@ def test_export_order_is_date_then_id(db: sqlite3.Connection) -> None:
 def test_export_in_small_chunks_keeps_order(
     db: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(query, "_CHUNK", 2)
-    got = [a.id for a in query.iter_details(db, Filters())]
-    monkeypatch.setattr(query, "_CHUNK", 256)
-    assert got == [a.id for a in query.iter_details(db, Filters())]
+    monkeypatch.setattr(articles, "CHUNK", 2)
+    got = [a.id for a in articles.iter_details(db, Filters())]
+    monkeypatch.setattr(articles, "CHUNK", 256)
+    assert got == [a.id for a in articles.iter_details(db, Filters())]
 
 
 def test_article_dict_fields(db: sqlite3.Connection) -> None:
-    data = export.article_dict(query.detail(db, "aaaa00000002"))
+    data = export.article_dict(articles.detail(db, "aaaa00000002"))
     assert tuple(data) == export.FIELDS
     assert data["schema_version"] == export.SCHEMA_VERSION
     assert data["districts"] == [{"district": "滨海新区", "count": 2}]
@@ -483,13 +487,13 @@ def test_article_dict_fields(db: sqlite3.Connection) -> None:
     assert data["paragraphs"] == data["body"].split("\n")
 
 
-def dumps_line(a: query.Detail) -> bytes:
+def dumps_line(a: articles.Detail) -> bytes:
     """The reference JSONL line."""
     return (json.dumps(export.article_dict(a), ensure_ascii=False) + "\n").encode()
 
 
 def test_jsonl_fast_path_is_exactly_json_dumps(db: sqlite3.Connection) -> None:
-    details = list(query.iter_details(db, Filters()))
+    details = list(articles.iter_details(db, Filters()))
     for a in details:
         assert export.jsonl_line(a) == dumps_line(a), a.id
     empty = details[0]._replace(body_utf8=b"")
@@ -497,7 +501,7 @@ def test_jsonl_fast_path_is_exactly_json_dumps(db: sqlite3.Connection) -> None:
 
 
 def test_csv_fast_path_is_exactly_csv_writer(db: sqlite3.Connection) -> None:
-    details = list(query.iter_details(db, Filters()))
+    details = list(articles.iter_details(db, Filters()))
     details.append(details[0]._replace(body_utf8=b"", title="a,b", tag=""))
     for a in details:
         nested = {"districts", "sources", "paragraphs", "cluster"}
@@ -512,7 +516,7 @@ def test_csv_fast_path_is_exactly_csv_writer(db: sqlite3.Connection) -> None:
 
 def test_jsonl_is_faithful_utf8(db: sqlite3.Connection, tmp_path: Path) -> None:
     path = tmp_path / "out.jsonl"
-    assert export.write_file(query.iter_details(db, Filters()), "jsonl", path) == 6
+    assert export.write_file(articles.iter_details(db, Filters()), "jsonl", path) == 6
     raw = path.read_bytes()
     assert "招商".encode() in raw  # not \\u escaped
     rows = [json.loads(line) for line in raw.decode().split("\n")[:-1]]
@@ -524,7 +528,7 @@ def test_jsonl_is_faithful_utf8(db: sqlite3.Connection, tmp_path: Path) -> None:
 def test_jsonl_loads_in_pandas(db: sqlite3.Connection, tmp_path: Path) -> None:
     pandas = pytest.importorskip("pandas")
     path = tmp_path / "out.jsonl"
-    export.write_file(query.iter_details(db, Filters()), "jsonl", path)
+    export.write_file(articles.iter_details(db, Filters()), "jsonl", path)
     frame = pandas.read_json(path, lines=True)
     assert len(frame) == 6
     assert tuple(frame.columns) == export.FIELDS
@@ -537,7 +541,7 @@ def test_jsonl_loads_in_pandas(db: sqlite3.Connection, tmp_path: Path) -> None:
 def test_csv_loads_in_pandas(db: sqlite3.Connection, tmp_path: Path) -> None:
     pandas = pytest.importorskip("pandas")
     path = tmp_path / "out.csv"
-    export.write_file(query.iter_details(db, Filters()), "csv", path)
+    export.write_file(articles.iter_details(db, Filters()), "csv", path)
     frame = pandas.read_csv(path, dtype=str, keep_default_na=False)
     assert len(frame) == 6
     assert tuple(frame.columns) == export.FIELDS
@@ -550,14 +554,14 @@ def test_csv_loads_in_pandas(db: sqlite3.Connection, tmp_path: Path) -> None:
 def test_export_is_byte_identical(db: sqlite3.Connection, tmp_path: Path) -> None:
     for fmt in export.FORMATS:
         first, second = tmp_path / f"1.{fmt}", tmp_path / f"2.{fmt}"
-        export.write_file(query.iter_details(db, Filters()), fmt, first)
-        export.write_file(query.iter_details(db, Filters()), fmt, second)
+        export.write_file(articles.iter_details(db, Filters()), fmt, first)
+        export.write_file(articles.iter_details(db, Filters()), fmt, second)
         assert first.read_bytes() == second.read_bytes()
 
 
 def test_failed_export_leaves_no_file(db: sqlite3.Connection, tmp_path: Path) -> None:
-    def broken() -> Iterator[query.Detail]:
-        yield from query.iter_details(db, Filters(districts=("西青区",)))
+    def broken() -> Iterator[articles.Detail]:
+        yield from articles.iter_details(db, Filters(districts=("西青区",)))
         raise RuntimeError("disk on fire")
 
     folder = tmp_path / "exports"
@@ -574,10 +578,12 @@ def test_export_to_a_missing_folder_is_a_clear_error(
     db: sqlite3.Connection, tmp_path: Path
 ) -> None:
     with pytest.raises(ZsctlError, match="cannot write"):
-        export.write_file(query.iter_details(db, Filters()), "jsonl", tmp_path / "no" / "x.jsonl")
+        export.write_file(
+            articles.iter_details(db, Filters()), "jsonl", tmp_path / "no" / "x.jsonl"
+        )
 
 
 def test_exported_file_has_the_usual_mode(db: sqlite3.Connection, tmp_path: Path) -> None:
     path = tmp_path / "out.csv"
-    export.write_file(query.iter_details(db, Filters()), "csv", path)
+    export.write_file(articles.iter_details(db, Filters()), "csv", path)
     assert path.stat().st_mode & 0o044  # readable by others, as a normal file would be

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
     from typer import Typer
 
-    from zsctl.query.articles import Detail, Filters
+    from zsctl.query.articles import Detail
+    from zsctl.query.filters import Filters
 
 
 class ExportFormat(StrEnum):

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from rich.text import Text
     from typer import Typer
 
-    from zsctl.query.articles import Filters, Hit, Search
+    from zsctl.query.filters import Filters
+    from zsctl.query.search import Hit, Search
 
 COLUMNS = ("id", "date", "district", "title", "snippet")
 DEFAULT_CONTEXT = 30
@@ -59,7 +60,7 @@ def grep(
     """
     from zsctl.cli.render import open_corpus
     from zsctl.errors import UsageError
-    from zsctl.query.articles import compile_search
+    from zsctl.query.search import compile_search
 
     if count and ids:
         raise UsageError("use -c (count) or -l (ids), not both")
@@ -74,7 +75,7 @@ def grep(
 
 def _count(db: sqlite3.Connection, search: Search, filters: Filters, json: bool) -> int:
     from zsctl.cli.output import print_json
-    from zsctl.query.articles import grep_count
+    from zsctl.query.search import grep_count
 
     n = grep_count(db, search, filters)
     if json:
@@ -93,7 +94,7 @@ def _ids(
     json: bool,
 ) -> int:
     from zsctl.cli.render import json_array, line
-    from zsctl.query.articles import grep_ids
+    from zsctl.query.search import grep_ids
 
     found = grep_ids(db, search, filters, sort, limit)
     if json:
@@ -115,7 +116,7 @@ def _hits(
     json: bool,
 ) -> int:
     from zsctl.cli.output import is_tty
-    from zsctl.query.articles import grep
+    from zsctl.query.search import grep
 
     hits = grep(db, search, filters, sort, limit)
     if json:

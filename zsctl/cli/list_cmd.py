@@ -11,7 +11,8 @@ if TYPE_CHECKING:
 
     from typer import Typer
 
-    from zsctl.query.articles import Filters, Summary
+    from zsctl.query.articles import Summary
+    from zsctl.query.filters import Filters
 
 COLUMNS = ("id", "date", "district", "title", "sources")
 DEFAULT_LIMIT = 50

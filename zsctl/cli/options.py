@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, get_args, get_orig
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from zsctl.query.articles import Filters
+    from zsctl.query.filters import Filters
 
 
 class Option:
@@ -191,7 +191,7 @@ def make_filters(
     tag: list[str] | None,
 ) -> Filters:
     """Build query filters from the shared options; UsageError for a bad date or district."""
-    from zsctl.query.articles import Filters
+    from zsctl.query.filters import Filters
 
     lo = hi = None
     if since is not None or until is not None or date is not None:

@@ -22,8 +22,7 @@ _BLOCKS = " ▏▎▍▌▋▊▉█"
 def open_corpus(option: Path | None) -> sqlite3.Connection:
     """Open the corpus read-only, in one read transaction so every query sees one snapshot."""
     from zsctl.cli.options import corpus_path
-    from zsctl.query.articles import read_tuning
-    from zsctl.store.corpus import connect_read
+    from zsctl.store.corpus import connect_read, read_tuning
 
     db = connect_read(corpus_path(option))
     read_tuning(db)

@@ -10,7 +10,8 @@ if TYPE_CHECKING:
     from rich.table import Table
     from typer import Typer
 
-    from zsctl.query.articles import Detail, RawSource
+    from zsctl.query.articles import Detail
+    from zsctl.query.raw import RawSource
 
 
 def register(app: Typer) -> None:
@@ -40,7 +41,8 @@ def show(
     line separated by blank lines (with --raw: '==> dump:first-last <==' and the dump lines).
     """
     from zsctl.cli.render import open_corpus
-    from zsctl.query.articles import detail, raw_sources, resolve_id
+    from zsctl.query.articles import detail, resolve_id
+    from zsctl.query.raw import raw_sources
 
     db = open_corpus(corpus)
     article = detail(db, resolve_id(db, article_id))

@@ -9,7 +9,8 @@ from zsctl.cli.options import CorpusOpt, JsonOpt
 if TYPE_CHECKING:
     from typer import Typer
 
-    from zsctl.query.articles import Filters, Stats
+    from zsctl.query.filters import Filters
+    from zsctl.query.stats import Stats
 
 NO_DISTRICT = "(none)"
 UNDATED = "(undated)"
@@ -34,7 +35,7 @@ def stats(
     MENTIONED' and 'month YYYY-MM ARTICLES' lines (empty months included, '-' for none).
     """
     from zsctl.cli.render import open_corpus
-    from zsctl.query.articles import stats as compute
+    from zsctl.query.stats import stats as compute
 
     result = compute(open_corpus(corpus), filters)
     if json:

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from zsctl.errors import UsageError, ZsctlError
-from zsctl.query import articles as query
-from zsctl.query.articles import Detail, Filters
-from zsctl.store.corpus import connect_read
+from zsctl.query import articles
+from zsctl.query.articles import Detail
+from zsctl.query.filters import Filters
+from zsctl.store.corpus import connect_read, read_tuning
 
 # Bump on any change a consumer could notice (field renamed, removed, or its meaning changed);
 # adding a field is not a change of version. Documented in docs/EXPORT_SCHEMA.md.
@@ -266,23 +267,23 @@ def export_file(
     probe = connect_read(corpus)
     try:
         version = _data_version(probe)
-        rowids = query.export_rowids(db, filters)  # takes this connection's snapshot
+        rowids = articles.export_rowids(db, filters)  # takes this connection's snapshot
         split = len(rowids)
         if len(rowids) >= SPLIT_MIN and _can_split():
             split = int(len(rowids) * _SPLIT_SHARE)
         with _atomic(path) as fd, open(fd, "wb", buffering=_BUFFER, closefd=False) as out:
             if split == len(rowids):
-                return _write(fmt, query.details(db, rowids), out)
+                return _write(fmt, articles.details(db, rowids), out)
             helper = _Helper(corpus, filters, fmt, split, len(rowids), path.parent)
             try:
-                n = _write(fmt, query.details(db, rowids[:split]), out)
+                n = _write(fmt, articles.details(db, rowids[:split]), out)
                 rest = rowids[split:]
                 # Asked only once the helper is done, so after both snapshots were taken.
                 if helper.done(len(rest)) and _data_version(probe) == version:
                     out.flush()
                     helper.append_to(fd)
                     return n + len(rest)
-                return n + _write(fmt, query.details(db, rest), out, header=False)
+                return n + _write(fmt, articles.details(db, rest), out, header=False)
             finally:
                 helper.close()
     finally:
@@ -464,14 +465,14 @@ def _helper(
     means another snapshot, and it returns 3 without writing.
     """
     db = connect_read(Path(corpus))
-    query.read_tuning(db)
+    read_tuning(db)
     db.execute("BEGIN")
     fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in filters.items()}
-    rowids = query.export_rowids(db, Filters(**fields))
+    rowids = articles.export_rowids(db, Filters(**fields))
     if len(rowids) != total:
         return 3
     with open(out, "wb", buffering=_BUFFER) as f:  # the part file's descriptor
-        n = _write(fmt, query.details(db, rowids[start:]), f, header=False)
+        n = _write(fmt, articles.details(db, rowids[start:]), f, header=False)
     sys.stdout.write(f"{n}\n")
     return 0
 

@@ -1,0 +1,145 @@
+"""Which articles, in which order: the filters every query command shares, as SQL."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from zsctl.errors import UsageError
+from zsctl.parse.tags import clean_tag
+
+# Orders accepted by `--sort`; a leading '-' reverses. Ties always break on id in the same
+# direction, so every order is total and the (date, id) index can serve date orders unsorted.
+SORT_KEYS = ("-date", "date", "id", "-id", "title", "-title", "sources", "-sources")
+
+
+DEFAULT_SORT = "-date"
+
+
+EXPORT_SORT = "date"
+
+
+N_SOURCES = "a.n_sources"
+
+
+# Each order is one or more (extra condition, ORDER BY) parts run in turn: ascending dates need
+# two so undated articles come last without defeating the index.
+_ORDERS: dict[str, tuple[tuple[str | None, str], ...]] = {
+    "date": (("a.date IS NOT NULL", "a.date, a.id"), ("a.date IS NULL", "a.id")),
+    "-date": ((None, "a.date DESC, a.id DESC"),),
+    "id": ((None, "a.id"),),
+    "-id": ((None, "a.id DESC"),),
+    "title": ((None, "a.title, a.id"),),
+    "-title": ((None, "a.title DESC, a.id DESC"),),
+    "sources": ((None, f"{N_SOURCES}, a.id"),),
+    "-sources": ((None, f"{N_SOURCES} DESC, a.id DESC"),),
+    "rowid": ((None, "a.n"),),  # storage order, for counting: no sort at all
+}
+
+
+class Filters(NamedTuple):
+    """Which articles a command looks at; repeated values of one filter are alternatives."""
+
+    districts: tuple[str, ...] = ()  # canonical names, matched against the primary district
+    since: str | None = None  # ISO date, inclusive
+    until: str | None = None  # ISO date, inclusive
+    sources: tuple[str, ...] = ()  # dump file (with or without .txt), site id, or 来源 label
+    tags: tuple[str, ...] = ()  # with or without 【】
+
+    def active(self) -> bool:
+        """Whether any filter is set."""
+        return bool(self.districts or self.since or self.until or self.sources or self.tags)
+
+
+def where_clauses(db: sqlite3.Connection, filters: Filters) -> tuple[list[str], list[Any]]:
+    """SQL conditions on `articles a` for the filters, with their parameters."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if filters.districts:
+        clauses.append(f"a.district IN ({marks(filters.districts)})")
+        params += filters.districts
+    if filters.since:
+        clauses.append("a.date >= ?")
+        params.append(filters.since)
+    if filters.until:
+        # Stored dates may carry a time ('2023-05-01T09:30'); '~' sorts after 'T' and digits,
+        # so this keeps the whole last day and still lets the (date, id) index answer.
+        clauses.append("a.date < ?")
+        params.append(filters.until[:10] + "~")
+    if filters.tags:
+        tags = tuple(dict.fromkeys(clean_tag(t) for t in filters.tags))
+        clauses.append(f"a.tag IN ({marks(tags)})")
+        params += tags
+    if filters.sources:
+        sql, values = _source_clause(db, filters.sources)
+        clauses.append(sql)
+        params += values
+    return clauses, params
+
+
+def _source_clause(db: sqlite3.Connection, values: Sequence[str]) -> tuple[str, list[Any]]:
+    """Articles with a record from a matching dump (file, stem or site), or that 来源 label."""
+    wanted = {v.strip() for v in values}
+    dumps = [
+        file
+        for file, site in db.execute("SELECT file, site FROM dumps ORDER BY file")
+        if file in wanted or Path(file).stem in wanted or site in wanted
+    ]
+    labels = sorted(wanted)
+    sql = f"a.source IN ({marks(labels)})"
+    if not dumps:
+        return sql, labels
+    # Record keys are '<dump>:<line>': a key range per dump uses article_sources_record.
+    ranges = " OR ".join("(s.record_key > ? AND s.record_key < ?)" for _ in dumps)
+    keys = [bound for d in dumps for bound in (d + ":", d + ";")]
+    sub = f"a.id IN (SELECT s.article_id FROM article_sources s WHERE {ranges})"
+    return f"({sql} OR {sub})", [*labels, *keys]
+
+
+def marks(values: Sequence[object]) -> str:
+    return ",".join("?" * len(values))
+
+
+def ordered(
+    db: sqlite3.Connection,
+    columns: str,
+    filters: Filters,
+    sort: str,
+    extra: tuple[str, Sequence[Any]] | None = None,
+    limit: int | None = None,
+) -> Iterator[tuple[Any, ...]]:
+    """Rows of `columns` for the filtered articles in `sort` order, streamed from the cursor."""
+    if sort not in _ORDERS:
+        raise UsageError(f"unknown sort {sort!r}; choose from {', '.join(SORT_KEYS)}")
+    clauses, params = where_clauses(db, filters)
+    if extra is not None:
+        clauses.append(extra[0])
+        params += extra[1]
+    left = limit
+    for part, order in _ORDERS[sort]:
+        where = " AND ".join([*clauses, part] if part else clauses) or "1"
+        sql = f"SELECT {columns} FROM articles a WHERE {where} ORDER BY {order}"
+        if left is not None:
+            sql += f" LIMIT {int(left)}"
+        for row in db.execute(sql, params):
+            yield row
+            if left is not None:
+                left -= 1
+        if left is not None and left <= 0:
+            return
+
+
+CHUNK = 256
+
+
+def chunks(items: Iterable[int], size: int) -> Iterator[list[int]]:
+    chunk: list[int] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -1,0 +1,250 @@
+"""grep: fixed strings and regular expressions over titles and bodies, through the gram index."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import sqlite3
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+from zsctl.errors import UsageError
+from zsctl.query.articles import Summary
+from zsctl.query.filters import CHUNK, DEFAULT_SORT, Filters, chunks, marks, ordered, where_clauses
+
+
+class Search(NamedTuple):
+    """A compiled grep pattern and the cheapest exact way to test it.
+
+    Fixed strings are tested on the UTF-8 bytes SQLite hands over, before any decoding: a byte
+    substring of valid UTF-8 is a character substring, and bytes.lower() folds exactly the
+    ASCII letters, as re.ASCII|re.IGNORECASE does. Regexes (and full-Unicode case folding)
+    need the decoded text.
+    """
+
+    pattern: str
+    regex: re.Pattern[str]  # finds the spans; also the test when `needle` is None
+    needle: bytes | None = None  # UTF-8 of a fixed string (lower-cased when `fold`)
+    fold: bool = False  # compare ASCII-case-insensitively
+    grams: tuple[int, ...] = ()  # gram codes (zsctl/grams.py) whose lists hold every match
+    exact_index: bool = False  # ...and whose lists' intersection is exactly the matches
+
+    @property
+    def uses_index(self) -> bool:
+        """Whether the gram index narrows the rows to read."""
+        return bool(self.grams)
+
+    def test(self, title: bytes, body: bytes) -> bool:
+        """Whether an article's UTF-8 title or body matches."""
+        if self.needle is None:
+            return bool(self.regex.search(title.decode()) or self.regex.search(body.decode()))
+        if self.fold:
+            title, body = title.lower(), body.lower()
+        return self.needle in title or self.needle in body
+
+
+class Snippet(NamedTuple):
+    """A match with its context; `before`/`after` start/end with '…' when cut."""
+
+    field: str  # 'title' or 'body'
+    before: str
+    match: str
+    after: str
+
+    def text(self) -> str:
+        """The snippet as one string."""
+        return self.before + self.match + self.after
+
+
+class Hit(NamedTuple):
+    """An article that matches a search."""
+
+    article: Summary
+    body: str
+    title_spans: tuple[tuple[int, int], ...]
+    body_span: tuple[int, int] | None  # the first match in the body
+    matches: int  # matches in title and body together
+
+    def snippet(self, context: int) -> Snippet:
+        """The first body match (else the first title match) with `context` characters around."""
+        if self.body_span is not None:
+            return _snippet("body", self.body, self.body_span, context)
+        return _snippet("title", self.article.title, self.title_spans[0], context)
+
+
+_FETCH = (
+    "SELECT a.n, a.id, a.date, a.district, a.tag, CAST(a.title AS BLOB), CAST(a.body AS BLOB)"
+    " FROM articles a WHERE a.n IN ({})"
+)
+
+
+_TEXTS = "SELECT CAST(a.title AS BLOB), CAST(a.body AS BLOB) FROM articles a WHERE a.n IN ({})"
+
+
+def compile_search(pattern: str, *, regex: bool = False, ignore_case: bool = False) -> Search:
+    """Compile a grep pattern and decide how the corpus can answer it."""
+    from zsctl.store.grams import term_grams
+
+    if not pattern:
+        raise UsageError("empty search pattern")
+    if regex:
+        try:
+            return Search(pattern, re.compile(pattern, re.IGNORECASE if ignore_case else 0))
+        except re.error as exc:
+            raise UsageError(f"bad regular expression {pattern!r}: {exc}") from None
+    literal = re.escape(pattern)
+    if ignore_case and _non_ascii_cased(pattern):
+        # Full Unicode case-insensitivity: only re on the decoded text can tell.
+        return Search(pattern, re.compile(literal, re.IGNORECASE))
+    fold = ignore_case and _cased(pattern)
+    rx = re.compile(literal, re.IGNORECASE | re.ASCII) if fold else re.compile(literal)
+    needle = pattern.lower().encode() if fold else pattern.encode()
+    # The index folds ASCII case, so its rows are a superset for a case-sensitive cased term;
+    # a 1- or 2-character term is one list, which is exactly the matching articles, unless
+    # it holds the newline the index puts between title and body.
+    exact = len(pattern) <= 2 and (fold or not _cased(pattern)) and "\n" not in pattern
+    return Search(pattern, rx, needle, fold, term_grams(pattern), exact)
+
+
+def _cased(text: str) -> bool:
+    return any(c.lower() != c or c.upper() != c for c in text)
+
+
+def _non_ascii_cased(text: str) -> bool:
+    return any(not c.isascii() and _cased(c) for c in text)
+
+
+def grep(
+    db: sqlite3.Connection,
+    search: Search,
+    filters: Filters,
+    sort: str = DEFAULT_SORT,
+    limit: int | None = None,
+) -> Iterator[Hit]:
+    """Matching articles in `sort` order, each with where it matched."""
+    found = 0
+    for rows in _matching_chunks(db, search, filters, sort):
+        sources = _source_counts(db, [row[1] for row in rows])
+        for _, aid, date, district, tag, title, body in rows:
+            summary = Summary(aid, date, district, title.decode(), tag, sources.get(aid, 0))
+            hit = _hit(search.regex, summary, body.decode())
+            if hit is None:
+                continue
+            yield hit
+            found += 1
+            if limit is not None and found >= limit:
+                return
+
+
+def grep_ids(
+    db: sqlite3.Connection,
+    search: Search,
+    filters: Filters,
+    sort: str = DEFAULT_SORT,
+    limit: int | None = None,
+) -> Iterator[str]:
+    """Ids of matching articles in `sort` order."""
+    if search.exact_index:  # the index alone answers: no text is read
+        ordered = _ordered_candidates(db, "a.n, a.id", search, filters, sort)
+        yield from itertools.islice((row[1] for row in ordered), limit)
+        return
+    found = 0
+    for rows in _matching_chunks(db, search, filters, sort):
+        for row in rows:
+            yield row[1]
+            found += 1
+            if limit is not None and found >= limit:
+                return
+
+
+def grep_count(db: sqlite3.Connection, search: Search, filters: Filters) -> int:
+    """How many articles match, reading as few bodies as the pattern allows."""
+    from zsctl.store import grams
+
+    if not search.grams:
+        return _scan_count(db, search, filters)
+    bits = grams.candidates(db, search.grams)
+    if bits and filters.active():
+        bits &= grams.bitset(row[0] for row in ordered(db, "a.n", filters, "rowid"))
+    if search.exact_index:
+        return bits.bit_count()
+    total = 0
+    for chunk in chunks(grams.members(bits), CHUNK):
+        rows = db.execute(_TEXTS.format(marks(chunk)), chunk)
+        total += sum(1 for title, body in rows if search.test(title, body))
+    return total
+
+
+def _scan_count(db: sqlite3.Connection, search: Search, filters: Filters) -> int:
+    """Count by testing every filtered article (regexes, Unicode case folding)."""
+    clauses, params = where_clauses(db, filters)
+    where = " AND ".join(clauses) or "1"
+    # Python's bytes search beats SQLite's instr()/LIKE, which step one character at a time:
+    # measured ~1.2-2x faster over 420 MB of bodies, and no text is decoded.
+    sql = f"SELECT CAST(a.title AS BLOB), CAST(a.body AS BLOB) FROM articles a WHERE {where}"
+    return sum(1 for title, body in db.execute(sql, params) if search.test(title, body))
+
+
+def _ordered_candidates(
+    db: sqlite3.Connection, columns: str, search: Search, filters: Filters, sort: str
+) -> Iterator[tuple[Any, ...]]:
+    """Rows of `columns` (the first being a.n) for the filtered articles the index allows."""
+    from zsctl.store import grams
+
+    if not search.grams:
+        yield from ordered(db, columns, filters, sort)
+        return
+    bits = grams.candidates(db, search.grams)
+    if not bits:
+        return
+    if bits.bit_count() <= _FEW:  # SQLite orders a short list itself
+        ns = grams.members(bits)
+        yield from ordered(db, columns, filters, sort, (f"a.n IN ({marks(ns)})", ns))
+        return
+    allowed = grams.Membership(bits)  # else the ordered rowids are tested one by one
+    yield from (row for row in ordered(db, columns, filters, sort) if row[0] in allowed)
+
+
+def _matching_chunks(
+    db: sqlite3.Connection, search: Search, filters: Filters, sort: str
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Matching rows of _FETCH in `sort` order, a chunk at a time.
+
+    The order is taken first over rowids alone, so a sorter never holds bodies; then each chunk
+    is fetched by rowid and tested.
+    """
+    order = _ordered_candidates(db, "a.n", search, filters, sort)
+    for chunk in chunks((row[0] for row in order), CHUNK):
+        rows = {row[0]: row for row in db.execute(_FETCH.format(marks(chunk)), chunk)}
+        matched = [rows[n] for n in chunk if n in rows and search.test(rows[n][5], rows[n][6])]
+        if matched:
+            yield matched
+
+
+def _source_counts(db: sqlite3.Connection, ids: list[str]) -> dict[str, int]:
+    sql = (
+        "SELECT article_id, count(*) FROM article_sources"
+        f" WHERE article_id IN ({marks(ids)}) GROUP BY article_id"
+    )
+    return dict(db.execute(sql, ids).fetchall())
+
+
+def _hit(rx: re.Pattern[str], summary: Summary, body: str) -> Hit | None:
+    title_spans = tuple(m.span() for m in rx.finditer(summary.title))
+    first = rx.search(body)
+    if first is None and not title_spans:
+        return None
+    in_body = 0 if first is None else sum(1 for _ in rx.finditer(body, first.start()))
+    span = None if first is None else first.span()
+    return Hit(summary, body, title_spans, span, len(title_spans) + in_body)
+
+
+def _snippet(name: str, text: str, span: tuple[int, int], context: int) -> Snippet:
+    start, end = span
+    lo, hi = max(0, start - context), min(len(text), end + context)
+    before = ("…" if lo > 0 else "") + text[lo:start]
+    after = text[end:hi] + ("…" if hi < len(text) else "")
+    return Snippet(name, before, text[start:end], after)
+
+
+_FEW = 500  # candidate rowids few enough to hand SQLite as a list instead of testing each row
