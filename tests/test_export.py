@@ -12,6 +12,7 @@ import pytest
 from tests.test_query import build_corpus
 from zsctl.errors import ZsctlError
 from zsctl.export import files as export
+from zsctl.export import schema
 from zsctl.query import articles
 from zsctl.query.filters import Filters
 from zsctl.store import corpus as store
@@ -65,12 +66,12 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
 
-@pytest.mark.parametrize("fmt", export.FORMATS)
+@pytest.mark.parametrize("fmt", schema.FORMATS)
 def test_export_file_writes_what_write_file_writes(corpus: Path, tmp_path: Path, fmt: str) -> None:
     assert exported(corpus, fmt, tmp_path / "a") == reference(corpus, fmt, tmp_path / "b")
 
 
-@pytest.mark.parametrize("fmt", export.FORMATS)
+@pytest.mark.parametrize("fmt", schema.FORMATS)
 @pytest.mark.parametrize(
     "filters", [Filters(), Filters(districts=("滨海新区", "西青区")), Filters(since="2023-05-31")]
 )
@@ -98,7 +99,7 @@ def test_split_csv_has_one_header(corpus: Path, tmp_path: Path, split: None) -> 
     data = exported(corpus, "csv", tmp_path / "x.csv")
     assert data.count(b"schema_version,id,title") == 1
     empty = exported(corpus, "csv", tmp_path / "y.csv", Filters(districts=("和平区",)))
-    assert empty == ",".join(export.FIELDS).encode() + b"\r\n"
+    assert empty == ",".join(schema.FIELDS).encode() + b"\r\n"
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from zsctl.errors import CorpusError, DumpReadError, NotFoundError, UsageError, ZsctlError
+from zsctl.export import encode, schema
 from zsctl.export import files as export
 from zsctl.model import Article
 from zsctl.query import articles
@@ -472,9 +473,9 @@ def test_export_in_small_chunks_keeps_order(
 
 
 def test_article_dict_fields(db: sqlite3.Connection) -> None:
-    data = export.article_dict(articles.detail(db, "aaaa00000002"))
-    assert tuple(data) == export.FIELDS
-    assert data["schema_version"] == export.SCHEMA_VERSION
+    data = schema.article_dict(articles.detail(db, "aaaa00000002"))
+    assert tuple(data) == schema.FIELDS
+    assert data["schema_version"] == schema.EXPORT_SCHEMA_VERSION
     assert data["districts"] == [{"district": "滨海新区", "count": 2}]
     assert data["sources"][1] == {
         "dump": "001_b.txt", "first_line": 1, "last_line": 3, "date": "2024-01-03",
@@ -489,15 +490,15 @@ def test_article_dict_fields(db: sqlite3.Connection) -> None:
 
 def dumps_line(a: articles.Detail) -> bytes:
     """The reference JSONL line."""
-    return (json.dumps(export.article_dict(a), ensure_ascii=False) + "\n").encode()
+    return (json.dumps(schema.article_dict(a), ensure_ascii=False) + "\n").encode()
 
 
 def test_jsonl_fast_path_is_exactly_json_dumps(db: sqlite3.Connection) -> None:
     details = list(articles.iter_details(db, Filters()))
     for a in details:
-        assert export.jsonl_line(a) == dumps_line(a), a.id
+        assert encode.jsonl_line(a) == dumps_line(a), a.id
     empty = details[0]._replace(body_utf8=b"")
-    assert export.jsonl_line(empty) == dumps_line(empty)
+    assert encode.jsonl_line(empty) == dumps_line(empty)
 
 
 def test_csv_fast_path_is_exactly_csv_writer(db: sqlite3.Connection) -> None:
@@ -507,11 +508,11 @@ def test_csv_fast_path_is_exactly_csv_writer(db: sqlite3.Connection) -> None:
         nested = {"districts", "sources", "paragraphs", "cluster"}
         values = [
             json.dumps(v, ensure_ascii=False) if k in nested else v
-            for k, v in export.article_dict(a).items()
+            for k, v in schema.article_dict(a).items()
         ]
         buffer = io.StringIO()
         csv.writer(buffer).writerow(values)
-        assert export.csv_row(a) == buffer.getvalue().encode(), a.id
+        assert encode.csv_row(a) == buffer.getvalue().encode(), a.id
 
 
 def test_jsonl_is_faithful_utf8(db: sqlite3.Connection, tmp_path: Path) -> None:
@@ -531,7 +532,7 @@ def test_jsonl_loads_in_pandas(db: sqlite3.Connection, tmp_path: Path) -> None:
     export.write_file(articles.iter_details(db, Filters()), "jsonl", path)
     frame = pandas.read_json(path, lines=True)
     assert len(frame) == 6
-    assert tuple(frame.columns) == export.FIELDS
+    assert tuple(frame.columns) == schema.FIELDS
     assert set(frame["id"]) == ALL_IDS
     row = frame.set_index("id").loc["aaaa00000002"]
     assert row["paragraphs"][1] == "The TEDA zone grows, code A_B."
@@ -544,7 +545,7 @@ def test_csv_loads_in_pandas(db: sqlite3.Connection, tmp_path: Path) -> None:
     export.write_file(articles.iter_details(db, Filters()), "csv", path)
     frame = pandas.read_csv(path, dtype=str, keep_default_na=False)
     assert len(frame) == 6
-    assert tuple(frame.columns) == export.FIELDS
+    assert tuple(frame.columns) == schema.FIELDS
     row = frame.set_index("id").loc["bbbb00000003"]
     assert row["title"] == EVIL_TITLE
     assert json.loads(row["paragraphs"]) == [EVIL_BODY]
@@ -552,7 +553,7 @@ def test_csv_loads_in_pandas(db: sqlite3.Connection, tmp_path: Path) -> None:
 
 
 def test_export_is_byte_identical(db: sqlite3.Connection, tmp_path: Path) -> None:
-    for fmt in export.FORMATS:
+    for fmt in schema.FORMATS:
         first, second = tmp_path / f"1.{fmt}", tmp_path / f"2.{fmt}"
         export.write_file(articles.iter_details(db, Filters()), fmt, first)
         export.write_file(articles.iter_details(db, Filters()), fmt, second)

@@ -78,7 +78,7 @@ def _to_stdout(articles: Iterable[Detail], fmt: str) -> int:
     import sys
 
     from zsctl.cli.output import is_tty
-    from zsctl.export.files import write_csv, write_jsonl
+    from zsctl.export.encode import write_csv, write_jsonl
 
     sys.stdout.flush()
     # JSON and CSV only hold such characters inside strings, where inert()'s \\uXXXX is also

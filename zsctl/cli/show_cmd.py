@@ -62,7 +62,7 @@ def show(
 
 def _json(article: Detail, sources: list[RawSource] | None) -> None:
     from zsctl.cli.output import print_json
-    from zsctl.export.files import article_dict
+    from zsctl.export.schema import article_dict
 
     data = article_dict(article)
     if sources is not None:

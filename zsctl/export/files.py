@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import json
 import os
 import sqlite3
@@ -13,31 +11,16 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
-from json.encoder import encode_basestring as _q  # json's escaper for ensure_ascii=False
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from zsctl.errors import UsageError, ZsctlError
+from zsctl.errors import ZsctlError
+from zsctl.export.encode import check_format, write
 from zsctl.query import articles
 from zsctl.query.articles import Detail
 from zsctl.query.filters import Filters
 from zsctl.store.corpus import connect_read, read_tuning
 
-# Bump on any change a consumer could notice (field renamed, removed, or its meaning changed);
-# adding a field is not a change of version. Documented in docs/EXPORT_SCHEMA.md.
-SCHEMA_VERSION = 1
-FORMATS = ("jsonl", "csv")
-FIELDS = (
-    "schema_version", "id", "title", "tag", "date", "district", "source_label", "districts",
-    "sources", "body", "paragraphs", "length", "cluster",
-)  # fmt: skip
-_NESTED = frozenset({"districts", "sources", "paragraphs", "cluster"})
-# One encoder for every line: json.dumps with options builds a new one per call.
-_ENCODE = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
-# Every byte json leaves alone in a string: all but the C0 controls, quote and backslash.
-_ORDINARY_BYTES = bytes(c for c in range(0x20, 0x100) if c not in b'"\\')
-_SIMPLE_ESCAPES = b'\t\n"\\'  # the specials the fast path escapes itself
-_NOT_CSV_SPECIAL = bytes(c for c in range(0x100) if c not in b',"\r\n')
 _BUFFER = 1 << 20
 _SYNC_EVERY = 0.25  # seconds between the early fsyncs of an export file, see _EarlySync
 # A large export to a file is split in two at an article: this process writes the first part
@@ -45,57 +28,6 @@ _SYNC_EVERY = 0.25  # seconds between the early fsyncs of an export file, see _E
 # same snapshot of the corpus, or the first process writes the rest itself (see export_file).
 SPLIT_MIN = 20_000  # articles; below this the second process's start-up costs more than it saves
 _SPLIT_SHARE = 0.5  # of the articles, written by this process
-
-
-class BinaryWriter(Protocol):
-    """Anything with a bytes `write`, such as a binary file or sys.stdout.buffer."""
-
-    def write(self, data: bytes, /) -> int:
-        """Write `data`."""
-        ...
-
-
-def article_dict(a: Detail) -> dict[str, Any]:
-    """One article in the export schema, fields in documented order."""
-    return {**_head(a), "body": a.body, "paragraphs": a.paragraphs, **_tail(a)}
-
-
-def _head(a: Detail) -> dict[str, Any]:
-    """The fields before the body."""
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "id": a.id,
-        "title": a.title,
-        "tag": a.tag,
-        "date": a.date,
-        "district": a.district,
-        "source_label": a.source_label,
-        "districts": [{"district": d, "count": n} for d, n in a.mentions],
-        "sources": [
-            {
-                "dump": s.dump,
-                "first_line": s.first_line,
-                "last_line": s.last_line,
-                "date": s.date,
-                "title": s.title,
-                "tag": s.tag,
-                "kind": s.kind,
-                "score": s.score,
-            }
-            for s in a.sources
-        ],
-    }
-
-
-def _tail(a: Detail) -> dict[str, Any]:
-    """The fields after the paragraphs."""
-    return {
-        "length": a.length,
-        "cluster": {
-            "size": len(a.sources),
-            "edges": [{"a": e.a, "b": e.b, "kind": e.kind, "score": e.score} for e in a.edges],
-        },
-    }
 
 
 # The export's hot loop avoids json's generic encoder and the csv module, both of which walk
@@ -106,150 +38,11 @@ def _tail(a: Detail) -> dict[str, Any]:
 # with other control characters simply take that generic path.
 
 
-def _escaped(raw: bytes) -> bytes | None:
-    """A body's UTF-8 as the inside of a JSON string, paragraph breaks still raw.
-
-    None when it holds a control character other than tab and newline, which json writes
-    as \\u00XX: such a body takes the generic path.
-    """
-    special = raw.translate(None, _ORDINARY_BYTES)  # the few bytes that need an escape
-    if not special.strip(b"\n"):  # most bodies: paragraph breaks and nothing else
-        return raw
-    if special.translate(None, _SIMPLE_ESCAPES):
-        return None
-    text = raw
-    if b"\\" in special:
-        text = text.replace(b"\\", b"\\\\")
-    if b'"' in special:
-        text = text.replace(b'"', b'\\"')
-    if b"\t" in special:
-        text = text.replace(b"\t", b"\\t")
-    return text
-
-
-def _nested(a: Detail) -> tuple[str, str, str]:
-    """`districts`, `sources` and `cluster` as JSON text."""
-    # Per article and per row, so written for speed: list comprehensions (str.join makes a list
-    # of a generator, more slowly) and null written inline (a function call costs ~5% here).
-    districts = ", ".join([f'{{"district": {_q(d)}, "count": {n!r}}}' for d, n in a.mentions])
-    sources = ", ".join(
-        [
-            f'{{"dump": {_q(s.dump)}, "first_line": {s.first_line!r}, "last_line": {s.last_line!r},'
-            f' "date": {"null" if s.date is None else _q(s.date)},'
-            f' "title": {"null" if s.title is None else _q(s.title)},'
-            f' "tag": {"null" if s.tag is None else _q(s.tag)},'
-            f' "kind": {_q(s.kind)}, "score": {s.score!r}}}'
-            for s in a.sources
-        ]
-    )
-    edges = ", ".join(
-        [
-            f'{{"a": {_q(e.a)}, "b": {_q(e.b)}, "kind": {_q(e.kind)}, "score": {e.score!r}}}'
-            for e in a.edges
-        ]
-    )
-    return f"[{districts}]", f"[{sources}]", f'{{"size": {len(a.sources)}, "edges": [{edges}]}}'
-
-
-def jsonl_line(a: Detail) -> bytes:
-    """One article as a UTF-8 JSON line: json.dumps(article_dict(a), ensure_ascii=False)."""
-    text = _escaped(a.body_utf8)
-    if text is None:
-        return _ENCODE(article_dict(a)).encode() + b"\n"
-    districts, sources, cluster = _nested(a)
-    head = (
-        f'{{"schema_version": {SCHEMA_VERSION}, "id": {_q(a.id)}, "title": {_q(a.title)},'
-        f' "tag": {"null" if a.tag is None else _q(a.tag)},'
-        f' "date": {"null" if a.date is None else _q(a.date)},'
-        f' "district": {"null" if a.district is None else _q(a.district)},'
-        f' "source_label": {"null" if a.source_label is None else _q(a.source_label)},'
-        f' "districts": {districts},'
-        f' "sources": {sources}, "body": "'
-    ).encode()
-    tail = f', "length": {a.length!r}, "cluster": {cluster}}}\n'.encode()
-    if not text:
-        return b"".join((head, b'", "paragraphs": []', tail))
-    # The body twice, its paragraph breaks written as \n and as the array's separators.
-    body = text.replace(b"\n", b"\\n")
-    paragraphs = text.replace(b"\n", b'", "')
-    return b"".join((head, body, b'", "paragraphs": ["', paragraphs, b'"]', tail))
-
-
-def csv_row(a: Detail) -> bytes:
-    """One article as a UTF-8 CSV row: what csv.writer writes for the row of write_csv."""
-    text = _escaped(a.body_utf8)
-    if text is None:
-        buffer = io.StringIO()
-        csv.writer(buffer).writerow(_csv_values(a))
-        return buffer.getvalue().encode()
-    districts, sources, cluster = _nested(a)
-    paragraphs = b'["' + text.replace(b"\n", b'", "') + b'"]' if text else b"[]"
-    cells = (
-        str(SCHEMA_VERSION).encode(),
-        *(_csv_cell(v.encode()) if v else b"" for v in _small_fields(a)),
-        _csv_cell(districts.encode()),
-        _csv_cell(sources.encode()),
-        _csv_cell(a.body_utf8),
-        _csv_cell(paragraphs),
-        str(a.length).encode(),
-        _csv_cell(cluster.encode()),
-    )
-    return b",".join(cells) + b"\r\n"
-
-
-def _small_fields(a: Detail) -> tuple[str | None, ...]:
-    return (a.id, a.title, a.tag, a.date, a.district, a.source_label)
-
-
-def _csv_values(a: Detail) -> list[Any]:
-    """The CSV row as values for csv.writer: nested fields JSON-encoded."""
-    return [_ENCODE(v) if k in _NESTED else v for k, v in article_dict(a).items()]
-
-
-def _csv_cell(value: bytes) -> bytes:
-    """Quote a cell as csv's QUOTE_MINIMAL does: when it holds a comma, quote, CR or LF."""
-    if value.translate(None, _NOT_CSV_SPECIAL):
-        return b'"' + value.replace(b'"', b'""') + b'"'
-    return value
-
-
-def write_jsonl(articles: Iterable[Detail], out: BinaryWriter) -> int:
-    """One JSON object per line, UTF-8 text as is; returns the number of articles."""
-    n = 0
-    for a in articles:
-        out.write(jsonl_line(a))
-        n += 1
-    return n
-
-
-def write_csv(articles: Iterable[Detail], out: BinaryWriter, header: bool = True) -> int:
-    """RFC 4180 CSV in UTF-8, one row per article, nested fields as JSON; returns the count."""
-    if header:
-        out.write(",".join(FIELDS).encode() + b"\r\n")
-    n = 0
-    for a in articles:
-        out.write(csv_row(a))
-        n += 1
-    return n
-
-
-def _write(fmt: str, articles: Iterable[Detail], out: BinaryWriter, header: bool = True) -> int:
-    """Articles in `fmt`; `header` False for a CSV part that continues another."""
-    if fmt == "jsonl":
-        return write_jsonl(articles, out)
-    return write_csv(articles, out, header)
-
-
-def _check_format(fmt: str) -> None:
-    if fmt not in FORMATS:
-        raise UsageError(f"unknown export format {fmt!r}; choose from {', '.join(FORMATS)}")
-
-
 def write_file(articles: Iterable[Detail], fmt: str, path: Path) -> int:
     """Write to a temporary file beside `path`, then rename: a failure leaves no half file."""
-    _check_format(fmt)
+    check_format(fmt)
     with _atomic(path) as fd, open(fd, "wb", buffering=_BUFFER, closefd=False) as out:
-        return _write(fmt, articles, out)
+        return write(fmt, articles, out)
 
 
 def export_file(
@@ -263,27 +56,25 @@ def export_file(
     between. If so, or if the second process fails in any way, this process writes its part
     too: the file is always the one snapshot of `db`, byte for byte what write_file writes.
     """
-    _check_format(fmt)
+    check_format(fmt)
     probe = connect_read(corpus)
     try:
         version = _data_version(probe)
         rowids = articles.export_rowids(db, filters)  # takes this connection's snapshot
-        split = len(rowids)
-        if len(rowids) >= SPLIT_MIN and _can_split():
-            split = int(len(rowids) * _SPLIT_SHARE)
+        if len(rowids) < SPLIT_MIN or not _can_split():
+            return write_file(articles.details(db, rowids), fmt, path)
+        split = int(len(rowids) * _SPLIT_SHARE)
         with _atomic(path) as fd, open(fd, "wb", buffering=_BUFFER, closefd=False) as out:
-            if split == len(rowids):
-                return _write(fmt, articles.details(db, rowids), out)
             helper = _Helper(corpus, filters, fmt, split, len(rowids), path.parent)
             try:
-                n = _write(fmt, articles.details(db, rowids[:split]), out)
+                n = write(fmt, articles.details(db, rowids[:split]), out)
                 rest = rowids[split:]
                 # Asked only once the helper is done, so after both snapshots were taken.
                 if helper.done(len(rest)) and _data_version(probe) == version:
                     out.flush()
                     helper.append_to(fd)
                     return n + len(rest)
-                return n + _write(fmt, articles.details(db, rest), out, header=False)
+                return n + write(fmt, articles.details(db, rest), out, header=False)
             finally:
                 helper.close()
     finally:
@@ -472,7 +263,7 @@ def _helper(
     if len(rowids) != total:
         return 3
     with open(out, "wb", buffering=_BUFFER) as f:  # the part file's descriptor
-        n = _write(fmt, articles.details(db, rowids[start:]), f, header=False)
+        n = write(fmt, articles.details(db, rowids[start:]), f, header=False)
     sys.stdout.write(f"{n}\n")
     return 0
 
