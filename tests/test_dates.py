@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from zsctl.errors import UsageError
-from zsctl.parse.dates import in_range, normalize_published, parse_date_bound, since_until
+from zsctl.parse.dates import normalize_published, parse_date_bound, since_until
 
 
 @pytest.mark.parametrize(
@@ -112,31 +112,6 @@ def test_since_after_until_is_an_error() -> None:
 def test_since_until_propagates_bad_dates() -> None:
     with pytest.raises(UsageError, match="2025-02 has 28 days"):
         since_until("2025-02-30", None, None)
-
-
-@pytest.mark.parametrize(
-    ("published", "inside"),
-    [
-        ("2025-07-01", True),
-        ("2025-07-31", True),
-        ("2025-07-31T23:59", True),  # a time on the last day is still inside
-        ("2025-07-31T23:59:59", True),
-        ("2025-06-30T23:59", False),
-        ("2025-08-01", False),
-        ("2025-08-01T00:00", False),
-        (None, False),
-    ],
-)
-def test_in_range_compares_days(published: str | None, inside: bool) -> None:
-    lower, upper = since_until(None, None, "2025-07")
-    assert in_range(published, lower, upper) is inside
-
-
-def test_in_range_open_bounds() -> None:
-    assert in_range("1999-01-01", None, None)
-    assert in_range(None, None, None)
-    assert in_range("2030-01-01T08:00", "2025-01-01", None)
-    assert not in_range("2024-12-31T23:59", "2025-01-01", None)
 
 
 @pytest.mark.parametrize(

@@ -1098,8 +1098,8 @@ def test_missing_corpus_or_a_folder_is_a_clear_error(tmp_path: Path) -> None:
     assert "zsctl ingest" in error
 
 
-# Each schema SCHEMA_VERSION has meant, by structure (tables, columns, indexes; not comments).
-# When you change store.SCHEMA, bump store.SCHEMA_VERSION and add its fingerprint here, so a
+# Each CORPUS_SCHEMA_VERSION has meant, by structure (tables, columns, indexes; not comments).
+# When you change store.SCHEMA, bump store.CORPUS_SCHEMA_VERSION and add its fingerprint here, so a
 # corpus built by an older zsctl is refused with the rebuild hint instead of failing mid-query.
 SCHEMA_FINGERPRINTS = {
     1: "efd33c59a0ea1ca3",
@@ -1132,7 +1132,7 @@ def schema_fingerprint(schema: str) -> str:
 def test_schema_changes_bump_the_schema_version() -> None:
     from zsctl.store import corpus as store
 
-    assert SCHEMA_FINGERPRINTS.get(store.SCHEMA_VERSION) == schema_fingerprint(store.SCHEMA)
+    assert SCHEMA_FINGERPRINTS.get(store.CORPUS_SCHEMA_VERSION) == schema_fingerprint(store.SCHEMA)
 
 
 # --- usage errors: one line, exit 2, suggestions where sensible -----------------------------------

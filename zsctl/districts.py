@@ -22,10 +22,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeAlias
 
-import yaml
-
 from zsctl.errors import RulesError, UsageError
 from zsctl.parse.tags import tag_place
+from zsctl.resources import load_yaml, packaged
 
 # Scoring for the body fallback (module docstring, step 3). A hit in the lead (the first LEAD_CHARS
 # characters of the first paragraph) is worth LEAD_WEIGHT; dumps often keep the whole body in
@@ -276,21 +275,12 @@ def load_gazetteer(path: Path | None = None) -> Gazetteer:
 @lru_cache(maxsize=1)
 def _default_gazetteer() -> Gazetteer:
     """The packaged gazetteer (zsctl/data/districts.yaml)."""
-    # A path beside this module, not importlib.resources (20 ms of imports at start-up): the
-    # package is always installed as files (pip, editable or not).
-    resource = Path(__file__).with_name("data") / "districts.yaml"
-    return parse_gazetteer(resource.read_text(encoding="utf-8"), str(resource))
+    return parse_gazetteer(*packaged("districts.yaml"))
 
 
 def parse_gazetteer(text: str, source: str) -> Gazetteer:
     """Build a Gazetteer from YAML text; RulesError naming `source` if it is invalid."""
-    try:
-        # libyaml's loader when present: 5-10x faster, and --district pays it at start-up.
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise RulesError(f"invalid YAML: {exc}", path=source, line=line) from exc
+    data = load_yaml(text, source)
     top = _mapping(data, "top level", source)
     _check_keys(top, _TOP_KEYS, _TOP_KEYS, "top level", source)
     city = _entry(top["city"], "city", source)

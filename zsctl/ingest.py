@@ -23,7 +23,7 @@ from zsctl.parse.rules import default_rules
 from zsctl.parse.worker import DumpOutcome, read_all
 from zsctl.pool import worker_pool
 from zsctl.seeds.dumps import dump_limits
-from zsctl.seeds.manifest import Entry, read_manifest
+from zsctl.seeds.manifest import DumpEntry, read_manifest
 from zsctl.store import writes
 from zsctl.store.corpus import connect_for_ingest, rebuild_hint, write_lock
 
@@ -87,7 +87,7 @@ def ingest(
 def _in_transaction(
     db: sqlite3.Connection,
     seeds: Path,
-    entries: list[Entry],
+    entries: list[DumpEntry],
     threshold: float,
     stats: IngestStats,
     progress: Progress | None,
@@ -109,7 +109,7 @@ def _in_transaction(
 def _stages(
     db: sqlite3.Connection,
     seeds: Path,
-    entries: list[Entry],
+    entries: list[DumpEntry],
     threshold: float,
     stats: IngestStats,
     progress: Progress | None,

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from typer import Typer
 
     from zsctl.query.filters import Filters
-    from zsctl.query.search import Hit, Search
+    from zsctl.query.search import GrepHit, Search
 
 COLUMNS = ("id", "date", "district", "title", "snippet")
 DEFAULT_CONTEXT = 30
@@ -130,7 +130,7 @@ def _hits(
     return 0 if n else 1
 
 
-def _hit_dict(hit: Hit, context: int) -> dict[str, object]:
+def _hit_dict(hit: GrepHit, context: int) -> dict[str, object]:
     snippet = hit.snippet(context)
     span = hit.body_span if hit.body_span is not None else hit.title_spans[0]
     return {
@@ -144,7 +144,7 @@ def _hit_dict(hit: Hit, context: int) -> dict[str, object]:
     }
 
 
-def _plain(hits: Iterator[Hit], context: int) -> int:
+def _plain(hits: Iterator[GrepHit], context: int) -> int:
     from zsctl.cli.render import flat, line
 
     line(COLUMNS)
@@ -156,7 +156,7 @@ def _plain(hits: Iterator[Hit], context: int) -> int:
     return n
 
 
-def _rich(hits: Iterator[Hit], context: int) -> int:
+def _rich(hits: Iterator[GrepHit], context: int) -> int:
     from rich.text import Text
 
     from zsctl.cli.render import ID_STYLE, highlighted, show, text
@@ -173,7 +173,7 @@ def _rich(hits: Iterator[Hit], context: int) -> int:
     return n
 
 
-def _snippet_text(hit: Hit, context: int) -> Text:
+def _snippet_text(hit: GrepHit, context: int) -> Text:
     """The snippet on one line with the match highlighted."""
     from zsctl.cli.render import flat, highlighted
 

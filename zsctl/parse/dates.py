@@ -96,14 +96,6 @@ def since_until(
     return lower, upper
 
 
-def in_range(published: str | None, lower: str | None, upper: str | None) -> bool:
-    """Whether a stored ISO date/datetime falls within inclusive day bounds from `since_until`."""
-    if published is None:
-        return lower is None and upper is None  # undated articles only match an open range
-    day = published[:10]
-    return (lower is None or day >= lower) and (upper is None or day <= upper)
-
-
 def normalize_published(text: str) -> str | None:
     """ISO 8601 form of a dump's publish date ('2024/2/4 8:48:11' -> '2024-02-04T08:48:11').
 

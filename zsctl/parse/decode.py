@@ -38,18 +38,17 @@ class Decoded:
     text: str
     encoding: str
     fallback: bool  # True when strict UTF-8 (or a BOM) did not settle it
-    confidence: float | None = None
     warnings: tuple[str, ...] = field(default=())
     controls_dropped: int = 0
 
 
 def decode_bytes(data: bytes, name: str = "<bytes>") -> Decoded:
     """Decode a dump's bytes with an ordered fallback and normalise the text."""
-    raw, encoding, fallback, confidence, warnings = _to_str(data, name)
+    raw, encoding, fallback, warnings = _to_str(data, name)
     text, dropped = normalise_text(raw)
     if dropped:
         warnings = (*warnings, f"dropped {dropped} control character(s)")
-    return Decoded(text, encoding, fallback, confidence, warnings, dropped)
+    return Decoded(text, encoding, fallback, warnings, dropped)
 
 
 def normalise_text(raw: str) -> tuple[str, int]:
@@ -61,7 +60,7 @@ def normalise_text(raw: str) -> tuple[str, int]:
     return text, dropped
 
 
-def _to_str(data: bytes, name: str) -> tuple[str, str, bool, float | None, tuple[str, ...]]:
+def _to_str(data: bytes, name: str) -> tuple[str, str, bool, tuple[str, ...]]:
     for bom, enc, codec in _BOMS:
         if data.startswith(bom):
             # Decoding after the BOM keeps it out of the text (it is a marker, not a dropped
@@ -75,11 +74,11 @@ def _to_str(data: bytes, name: str) -> tuple[str, str, bool, float | None, tuple
                 repaired = _mostly_utf8(data, _utf8_error(data))
                 if repaired is None:
                     raise
-                return repaired[0].removeprefix("\ufeff"), enc, True, None, repaired[4]
-            return text, enc, bool(notes), None, notes
+                return repaired[0].removeprefix("\ufeff"), enc, True, repaired[3]
+            return text, enc, bool(notes), notes
     try:
         if b"\x00" not in data:  # NUL-bearing "UTF-8" is binary or BOM-less UTF-16: detect
-            return data.decode("utf-8"), "utf-8", False, None, ()
+            return data.decode("utf-8"), "utf-8", False, ()
         data.decode("utf-8")
         utf8_error = UnicodeDecodeError("utf-8", data, data.find(b"\x00"), len(data), "NUL byte")
     except UnicodeDecodeError as exc:
@@ -87,7 +86,7 @@ def _to_str(data: bytes, name: str) -> tuple[str, str, bool, float | None, tuple
     if _truncated_utf8(data, utf8_error):
         text = data[: utf8_error.start].decode("utf-8")
         note = f"truncated mid-character at byte {utf8_error.start}; last bytes dropped"
-        return text, "utf-8", True, None, (note,)
+        return text, "utf-8", True, (note,)
     repaired = _mostly_utf8(data, utf8_error)
     if repaired is not None:
         return repaired
@@ -96,7 +95,7 @@ def _to_str(data: bytes, name: str) -> tuple[str, str, bool, float | None, tuple
 
 def _detect(
     data: bytes, name: str, utf8_error: UnicodeDecodeError
-) -> tuple[str, str, bool, float | None, tuple[str, ...]]:
+) -> tuple[str, str, bool, tuple[str, ...]]:
     import chardet  # lazy: costs ~30 ms and most dumps are UTF-8
 
     # Asking only about the encodings zsctl would accept is ~6x faster than a full detection
@@ -121,7 +120,7 @@ def _detect(
             continue
         chardet_said = f"chardet: {detected or 'no guess'}, {confidence or 0:.2f}"
         note = f"encoding guessed as {enc} ({chardet_said})"
-        return text, enc, True, confidence, (note, *cut)
+        return text, enc, True, (note, *cut)
     if nul >= 0:
         raise DecodeError(f"binary data: NUL byte at offset {nul}; not a text dump", path=name)
     raise DecodeError(
@@ -147,7 +146,7 @@ def _looks_like_text(text: str) -> bool:
 
 def _mostly_utf8(
     data: bytes, exc: UnicodeDecodeError
-) -> tuple[str, str, bool, float | None, tuple[str, ...]] | None:
+) -> tuple[str, str, bool, tuple[str, ...]] | None:
     """Valid UTF-8 but for a few damaged bytes: keep it, mark them with U+FFFD, say where."""
     if b"\x00" in data:
         return None
@@ -156,7 +155,7 @@ def _mostly_utf8(
     if bad > max(4, len(data) * _MAX_REPAIR_RATIO):
         return None
     note = f"invalid UTF-8 at byte {exc.start} ({exc.reason}); {bad} byte run(s) replaced by U+FFFD"
-    return text, "utf-8", True, None, (note,)
+    return text, "utf-8", True, (note,)
 
 
 def _strict(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from zsctl.errors import DumpTooLargeError, ZsctlError
 from zsctl.model import LineKind, LineNote, ParseResult
 from zsctl.parse.decode import decode_bytes
-from zsctl.parse.layouts import LAYOUTS, Lines, detect_layout
+from zsctl.parse.layouts.base import Lines
+from zsctl.parse.layouts.registry import LAYOUTS, detect_layout
 from zsctl.parse.rules import ChromeRules, classify_chrome, default_rules
 from zsctl.seeds.dumps import MAX_LINES_ENV, DumpLimits, dump_limits, refuse_size
 

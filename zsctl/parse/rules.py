@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from zsctl.errors import RulesError
+from zsctl.resources import load_yaml, packaged
 
 _RULE_KEYS = {"id", "pattern", "block_end"}
 _TOP_KEYS = {"version", "common", "sites"}
@@ -74,28 +73,12 @@ def classify_chrome(lines: list[str], rules: tuple[Rule, ...]) -> list[str | Non
 @lru_cache(maxsize=1)
 def default_rules() -> ChromeRules:
     """The chrome rules packaged with zsctl."""
-    ref = resources.files("zsctl").joinpath("data/chrome.yaml")
-    return parse_rules(ref.read_text(encoding="utf-8"), "zsctl/data/chrome.yaml")
-
-
-def load_rules(path: Path) -> ChromeRules:
-    """Load and validate a chrome rules file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RulesError(f"cannot read rules: {exc}", path=str(path)) from None
-    return parse_rules(text, str(path))
+    return parse_rules(*packaged("chrome.yaml"))
 
 
 def parse_rules(text: str, origin: str) -> ChromeRules:
     """Validate YAML text into ChromeRules; every mistake names the rule and what to fix."""
-    import yaml  # lazy: only ingest and check need rules
-
-    try:
-        # libyaml's loader when present: 5-10x faster, and --district pays it at start-up.
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        raise RulesError(f"invalid YAML: {exc}", path=origin) from None
+    data = load_yaml(text, origin)
     if not isinstance(data, dict) or data.get("version") != 1:
         raise RulesError("expected a mapping with 'version: 1'", path=origin)
     _no_unknown(data, _TOP_KEYS, "top level", origin)

@@ -11,7 +11,7 @@ from zsctl.errors import ZsctlError
 from zsctl.model import DumpSummary, LineKind, Record
 from zsctl.parse.dump import parse_dump
 from zsctl.seeds.dumps import DumpLimits, dump_limits, read_dump, sha256_of
-from zsctl.seeds.manifest import Entry
+from zsctl.seeds.manifest import DumpEntry
 from zsctl.seeds.statcache import stat_key
 
 Known = tuple[
@@ -35,7 +35,7 @@ class DumpOutcome:
 
 
 def read_one(
-    seeds: Path, entry: Entry, known: tuple[str, str, str] | None, limits: DumpLimits
+    seeds: Path, entry: DumpEntry, known: tuple[str, str, str] | None, limits: DumpLimits
 ) -> DumpOutcome:
     """Hash a dump and, unless it is unchanged, parse it and place each record's districts."""
     from zsctl.districts import assign
@@ -79,11 +79,11 @@ def read_one(
 
 
 def _unchanged_by_stat(
-    seeds: Path, entries: list[Entry], known: dict[str, Known]
-) -> tuple[list[DumpOutcome], list[Entry]]:
+    seeds: Path, entries: list[DumpEntry], known: dict[str, Known]
+) -> tuple[list[DumpOutcome], list[DumpEntry]]:
     """Dumps whose stat_key matches the last ingest's (not re-read), and the rest."""
     same: list[DumpOutcome] = []
-    rest: list[Entry] = []
+    rest: list[DumpEntry] = []
     for e in entries:
         k = known.get(e.file)
         if k is not None and k[1:3] == (e.site, e.layout) and k[3] is not None:
@@ -97,7 +97,7 @@ def _unchanged_by_stat(
 
 def read_all(
     seeds: Path,
-    entries: list[Entry],
+    entries: list[DumpEntry],
     known: dict[str, Known],
     pool: Executor | None,
 ) -> Iterator[DumpOutcome]:

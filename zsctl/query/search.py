@@ -56,7 +56,7 @@ class Snippet(NamedTuple):
         return self.before + self.match + self.after
 
 
-class Hit(NamedTuple):
+class GrepHit(NamedTuple):
     """An article that matches a search."""
 
     article: Summary
@@ -120,7 +120,7 @@ def grep(
     filters: Filters,
     sort: str = DEFAULT_SORT,
     limit: int | None = None,
-) -> Iterator[Hit]:
+) -> Iterator[GrepHit]:
     """Matching articles in `sort` order, each with where it matched."""
     found = 0
     for rows in _matching_chunks(db, search, filters, sort):
@@ -229,14 +229,14 @@ def _source_counts(db: sqlite3.Connection, ids: list[str]) -> dict[str, int]:
     return dict(db.execute(sql, ids).fetchall())
 
 
-def _hit(rx: re.Pattern[str], summary: Summary, body: str) -> Hit | None:
+def _hit(rx: re.Pattern[str], summary: Summary, body: str) -> GrepHit | None:
     title_spans = tuple(m.span() for m in rx.finditer(summary.title))
     first = rx.search(body)
     if first is None and not title_spans:
         return None
     in_body = 0 if first is None else sum(1 for _ in rx.finditer(body, first.start()))
     span = None if first is None else first.span()
-    return Hit(summary, body, title_spans, span, len(title_spans) + in_body)
+    return GrepHit(summary, body, title_spans, span, len(title_spans) + in_body)
 
 
 def _snippet(name: str, text: str, span: tuple[int, int], context: int) -> Snippet:

@@ -10,7 +10,7 @@ from zsctl.model import LineKind, ParseResult
 from zsctl.parse.dump import parse_dump
 from zsctl.parse.rules import ChromeRules, default_rules
 from zsctl.seeds.dumps import DumpLimits, dump_limits, read_dump, sha256_of
-from zsctl.seeds.manifest import MANIFEST_NAME, Entry, read_manifest
+from zsctl.seeds.manifest import MANIFEST_NAME, DumpEntry, read_manifest
 from zsctl.seeds.problems import Problem
 
 _SNIPPET = 40
@@ -23,7 +23,7 @@ MAX_UNPARSED_LISTED = 100
 class DumpReport:
     """What checking one listed dump found."""
 
-    entry: Entry
+    entry: DumpEntry
     result: ParseResult | None
     problems: list[Problem] = field(default_factory=list)
 
@@ -107,7 +107,7 @@ def shown_name(name: str) -> str:
 
 
 def check_dump(
-    path: Path, entry: Entry, rules: ChromeRules, limits: DumpLimits | None = None
+    path: Path, entry: DumpEntry, rules: ChromeRules, limits: DumpLimits | None = None
 ) -> DumpReport:
     """Parse one dump and turn what parsing found into problems."""
     name = str(path)

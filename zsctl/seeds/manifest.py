@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zsctl.errors import CorpusError, ManifestError
+from zsctl.parse.layouts.registry import LAYOUTS
 from zsctl.seeds.dumps import dump_path
 from zsctl.seeds.problems import Problem
 
 MANIFEST_NAME = "INDEX.md"
 COLUMNS = ("file", "site", "layout", "fetched", "sha256", "note")
-LAYOUT_CHOICES = ("auto", "dash", "bullet", "article")
+LAYOUT_CHOICES = ("auto", *LAYOUTS)  # `auto` detects the layout from the dump
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*\.txt$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -20,7 +21,7 @@ _SEPARATOR_CELL = re.compile(r"^:?-{3,}:?$")
 
 
 @dataclass(frozen=True, slots=True)
-class Entry:
+class DumpEntry:
     """One manifest row."""
 
     file: str
@@ -37,7 +38,7 @@ class Manifest:
     """Parsed INDEX.md: rows that are usable plus every problem found on the way."""
 
     path: Path
-    entries: list[Entry] = field(default_factory=list)
+    entries: list[DumpEntry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     named: set[str] = field(default_factory=set)  # every file a row names, valid row or not
 
@@ -137,7 +138,7 @@ def _row(
     seeds_dir: Path,
     manifest: Manifest,
     sites: frozenset[str] | None,
-) -> Entry | None:
+) -> DumpEntry | None:
     def bad(code: str, message: str) -> None:
         manifest.problems.append(Problem(rel, lineno, code, message))
 
@@ -165,7 +166,7 @@ def _row(
     if not _SHA256.match(sha.lower()):
         bad("manifest-sha256", f"sha256 {sha!r} is not 64 hex digits; run `sha256sum {file}`")
         return None
-    return Entry(
+    return DumpEntry(
         file, site, layout, fetched if _DATE.match(fetched) else None, sha.lower(), note, lineno
     )
 

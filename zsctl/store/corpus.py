@@ -11,7 +11,7 @@ from pathlib import Path
 
 from zsctl.errors import CorpusError
 
-SCHEMA_VERSION = 5  # bump on every schema change: an older corpus is refused, not misread
+CORPUS_SCHEMA_VERSION = 5  # bump on every schema change: an older corpus is refused, not misread
 APPLICATION_ID = 0x7A73_6374  # "zsct": marks the file as a zsctl corpus
 
 SCHEMA = """
@@ -139,7 +139,7 @@ def _create(db: sqlite3.Connection) -> None:
     db.executescript(
         f"BEGIN; PRAGMA application_id = {APPLICATION_ID};"
         + SCHEMA
-        + f"INSERT INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}'); COMMIT;"
+        + f"INSERT INTO meta VALUES ('schema_version', '{CORPUS_SCHEMA_VERSION}'); COMMIT;"
     )
 
 
@@ -149,10 +149,10 @@ def _check_version(db: sqlite3.Connection, path: Path) -> None:
         raise CorpusError(rebuild_hint(path, "not a zsctl corpus"), path=str(path))
     row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     version = int(row[0]) if row else 0
-    if version != SCHEMA_VERSION:
+    if version != CORPUS_SCHEMA_VERSION:
         raise SchemaMismatchError(
             rebuild_hint(
-                path, f"corpus schema version {version}, this zsctl needs {SCHEMA_VERSION}"
+                path, f"corpus schema version {version}, this zsctl needs {CORPUS_SCHEMA_VERSION}"
             ),
             path=str(path),
             found=version,
@@ -172,7 +172,7 @@ def connect_for_ingest(path: Path) -> tuple[sqlite3.Connection, Path | None]:
     try:
         return connect_write(path), None
     except SchemaMismatchError as exc:
-        if exc.found > SCHEMA_VERSION:
+        if exc.found > CORPUS_SCHEMA_VERSION:
             raise  # written by a newer zsctl: refuse rather than lose what it knows
         aside = path.with_name(f"{path.name}.v{exc.found}.bak")
         for suffix in ("-wal", "-shm"):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from zsctl.errors import CorpusError
 from zsctl.model import Article, Districts, StoredRecord, record_key
 from zsctl.parse.worker import DumpOutcome, Known
-from zsctl.seeds.manifest import Entry
+from zsctl.seeds.manifest import DumpEntry
 
 PARALLEL_GRAMS = 20_000  # articles; below, indexing in one process is as fast
 REBUILD_AT = 2_000  # changed articles past which the gram index is rebuilt, not patched
@@ -68,7 +68,7 @@ def remove_dumps(db: sqlite3.Connection, gone: list[str]) -> None:
         db.execute("DELETE FROM dumps WHERE file = ?", (file,))
 
 
-def write_dump(db: sqlite3.Connection, entry: Entry, out: DumpOutcome) -> dict[str, str]:
+def write_dump(db: sqlite3.Connection, entry: DumpEntry, out: DumpOutcome) -> dict[str, str]:
     """Store a parsed dump's row and records; bodies are returned, stored after clustering."""
     assert out.summary is not None  # only parsed outcomes are written
     db.execute("DELETE FROM records WHERE dump = ?", (entry.file,))
