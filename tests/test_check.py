@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import FIXTURES
-from zsctl.cli.app import _register, app
+from zsctl.cli.app import build_app
 from zsctl.errors import ManifestError
 from zsctl.seeds.check import check_seeds
 
@@ -144,7 +144,7 @@ def test_bad_header_is_fatal_with_line(tmp_path: Path) -> None:
 
 
 runner = CliRunner()
-_register()
+app = build_app()
 
 
 def test_cli_exit_codes_and_github_format(tmp_path: Path) -> None:

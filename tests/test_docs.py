@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 
 from tests.conftest import ROOT
-from zsctl.cli.app import _register, app
+from zsctl.cli.app import build_app
+
+app = build_app()
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 MAKEFILE = (ROOT / "Makefile").read_text(encoding="utf-8")
 
 
 def _commands() -> set[str]:
-    _register()
     return {c.name or c.callback.__name__ for c in app.registered_commands if c.callback}
 
 

@@ -26,7 +26,7 @@ def corpus(tmp_path: Path) -> Path:
 
 
 def snapshot(corpus: Path) -> sqlite3.Connection:
-    """A connection as open_corpus makes it: read-only, in a read transaction not yet read."""
+    """A connection as open_snapshot makes it: read-only, in a read transaction not yet read."""
     db = connect_read(corpus)
     store.read_tuning(db)
     db.execute("BEGIN")

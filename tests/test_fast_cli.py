@@ -21,16 +21,17 @@ from typer.testing import CliRunner
 
 from tests.test_query import build_corpus
 from zsctl.cli import app as app_module
-from zsctl.cli import fast
-from zsctl.cli.grep_cmd import grep
-from zsctl.cli.list_cmd import list_articles
-from zsctl.cli.options import Argument, Option, parameters
-from zsctl.cli.show_cmd import show
+from zsctl.cli import fast, typer_glue
+from zsctl.cli.commands.grep import grep
+from zsctl.cli.commands.list import list_articles
+from zsctl.cli.commands.show import show
+from zsctl.cli.options import GROUPS
+from zsctl.cli.params import Argument, Option, parameters
 
 FUNCTIONS: dict[str, Callable[..., int]] = {"list": list_articles, "show": show, "grep": grep}
 ENV = {k: v for k, v in os.environ.items() if k not in ("ZSCTL_CORPUS", "NO_COLOR")}
 
-app_module._register()
+APP = app_module.build_app()
 
 
 # --- the same values as Typer -------------------------------------------------------------------
@@ -40,11 +41,11 @@ app_module._register()
 def typer_values(monkeypatch: pytest.MonkeyPatch) -> Callable[[list[str]], dict[str, Any] | None]:
     """What the Typer app would call the command with for a command line; None if it refuses."""
     calls: list[tuple[Callable[..., int], dict[str, Any]]] = []
-    monkeypatch.setattr(app_module, "invoke", lambda fn, values: calls.append((fn, values)) or 0)
+    monkeypatch.setattr(typer_glue, "invoke", lambda fn, values: calls.append((fn, values)) or 0)
 
     def values(argv: list[str]) -> dict[str, Any] | None:
         calls.clear()
-        result = CliRunner().invoke(app_module.app, argv)
+        result = CliRunner().invoke(APP, argv)
         if result.exit_code != 0:
             assert not calls
             return None
@@ -56,7 +57,7 @@ def typer_values(monkeypatch: pytest.MonkeyPatch) -> Callable[[list[str]], dict[
 
 
 def fast_values(argv: list[str]) -> dict[str, Any] | None:
-    return fast.parse(parameters(FUNCTIONS[argv[0]]), argv[1:])
+    return fast.parse(parameters(FUNCTIONS[argv[0]], GROUPS), argv[1:])
 
 
 PLAIN = [
@@ -119,7 +120,9 @@ def test_anything_else_is_left_to_typer(argv: list[str]) -> None:
 
 
 NAMES = {
-    name: sorted({n for p in parameters(fn) if isinstance(p.spec, Option) for n in p.spec.names})
+    name: sorted(
+        {n for p in parameters(fn, GROUPS) if isinstance(p.spec, Option) for n in p.spec.names}
+    )
     for name, fn in FUNCTIONS.items()
 }
 ODD = ["--help", "-h", "--", "-", "-ic", "-n5", "--bogus", "--json=1", "--limit=2", "--sort=id"]
@@ -155,18 +158,18 @@ def test_a_declaration_it_does_not_know_leaves_the_command_to_typer() -> None:
     def optional_argument(x: Annotated[str, Argument()] = "") -> int:
         return 0
 
-    assert fast.parse(parameters(capped), ["--n", "3"]) is None
-    assert fast.parse(parameters(counted), ["-v"]) is None
-    assert fast.parse(parameters(optional_argument), ["a"]) is None
+    assert fast.parse(parameters(capped, GROUPS), ["--n", "3"]) is None
+    assert fast.parse(parameters(counted, GROUPS), ["-v"]) is None
+    assert fast.parse(parameters(optional_argument, GROUPS), ["a"]) is None
 
 
 def test_the_fast_commands_are_the_apps() -> None:
-    registered = {c.name: c.callback for c in app_module.app.registered_commands}
+    registered = {c.name: c.callback for c in APP.registered_commands}
     for name, fn in FUNCTIONS.items():
-        module, attr = fast.COMMANDS[name]
-        assert (fn.__module__, fn.__name__) == (module, attr)
+        command = app_module.BY_NAME[name]
+        assert command.fast and command.load() is fn
         assert registered[name].__wrapped__ is fn  # type: ignore[union-attr]
-    assert set(fast.COMMANDS) == set(FUNCTIONS)
+    assert {c.name for c in app_module.COMMANDS if c.fast} == set(FUNCTIONS)
 
 
 def test_ctrl_c_ends_quietly_with_130_either_way(
@@ -176,9 +179,9 @@ def test_ctrl_c_ends_quietly_with_130_either_way(
         raise KeyboardInterrupt
 
     monkeypatch.setattr("zsctl.cli.invoke.invoke", interrupted)
-    monkeypatch.setattr(app_module, "invoke", interrupted)
+    monkeypatch.setattr(typer_glue, "invoke", interrupted)
     assert fast.run(["list"]) == 130
-    assert CliRunner().invoke(app_module.app, ["list"]).exit_code == 130
+    assert CliRunner().invoke(APP, ["list"]).exit_code == 130
 
 
 # --- the same output, without Typer, pydantic or Rich ------------------------------------------

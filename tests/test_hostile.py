@@ -27,7 +27,7 @@ from typer.testing import CliRunner, Result
 
 from tests.conftest import FIXTURES, ROOT, SEEDS
 from zsctl.cli import output
-from zsctl.cli.app import _register, app
+from zsctl.cli.app import build_app
 from zsctl.errors import ZsctlError
 from zsctl.ingest import ingest
 from zsctl.parse.decode import normalise_text
@@ -44,7 +44,7 @@ UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e
 
 T = TypeVar("T")
 
-_register()
+app = build_app()
 
 
 def cli(*args: str, env: dict[str, str | None] | None = None) -> Result:

@@ -23,7 +23,7 @@ ENV = {"COLUMNS": "200", "LINES": "50", "NO_COLOR": None, "ZSCTL_CORPUS": None}
 INERT_ESC = "\\u001b"
 INERT_RLO = "\\u202e"
 
-app_module._register()
+APP = app_module.build_app()
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def run(corpus_dir: tuple[Path, Path], *args: str, env: dict[str, str] | None = 
     extra = ["--corpus", str(corpus)]
     if args and args[0] == "show":
         extra += ["--seeds", str(seeds)]
-    return CliRunner().invoke(app_module.app, [*args, *extra], env={**ENV, **(env or {})})
+    return CliRunner().invoke(APP, [*args, *extra], env={**ENV, **(env or {})})
 
 
 def rows(result: Result) -> list[list[str]]:
@@ -204,14 +204,14 @@ def test_bad_dates(corpus_dir: tuple[Path, Path], args: list[str]) -> None:
 def test_missing_corpus_tells_how_to_build_it(tmp_path: Path) -> None:
     missing = tmp_path / "none.db"
     for args in (["list"], ["show", "abc"], ["grep", "x"], ["export"], ["stats"]):
-        result = CliRunner().invoke(app_module.app, [*args, "--corpus", str(missing)], env=ENV)
+        result = CliRunner().invoke(APP, [*args, "--corpus", str(missing)], env=ENV)
         assert result.exit_code == 1
         assert "zsctl ingest" in result.stderr
 
 
 def test_corpus_from_environment(corpus_dir: tuple[Path, Path]) -> None:
     env = {**ENV, "ZSCTL_CORPUS": str(corpus_dir[0])}
-    result = CliRunner().invoke(app_module.app, ["list", "--limit", "1"], env=env)
+    result = CliRunner().invoke(APP, ["list", "--limit", "1"], env=env)
     assert column(result) == ["aaaa00000002"]
 
 
@@ -335,7 +335,7 @@ def test_show_raw_refuses_a_dump_outside_the_seeds(corpus_dir: tuple[Path, Path]
 
 def test_show_raw_without_seeds(corpus_dir: tuple[Path, Path], tmp_path: Path) -> None:
     args = ["show", "aaaa00000001", "--raw", "--corpus", str(corpus_dir[0]), "--seeds", "nope"]
-    result = CliRunner().invoke(app_module.app, args, env=ENV)
+    result = CliRunner().invoke(APP, args, env=ENV)
     assert result.exit_code == 1
     assert "no such dump; is --seeds the folder" in result.stderr
 

@@ -2,7 +2,7 @@
 
 Importing Typer and building its app costs about 0.25 s on a small machine, several times
 what these commands themselves take. So `zsctl` first tries to parse the command line here,
-from the very declarations the Typer app is built from (zsctl.cli.options.parameters), and
+from the very declarations the Typer app is built from (zsctl.cli.params.parameters), and
 runs the command through the same `invoke` as the Typer app.
 
 Only plain command lines are parsed here: exact option names, `--name=value`, arguments
@@ -22,14 +22,10 @@ from pathlib import Path
 from types import UnionType
 from typing import Any, get_args, get_origin
 
-from zsctl.cli.options import REQUIRED, Argument, Param, parameters
+from zsctl.cli.app import BY_NAME
+from zsctl.cli.options import GROUPS
+from zsctl.cli.params import REQUIRED, Argument, Param, parameters
 
-# Command name -> (module, function); the Typer app registers the same functions.
-COMMANDS = {
-    "list": ("zsctl.cli.list_cmd", "list_articles"),
-    "show": ("zsctl.cli.show_cmd", "show"),
-    "grep": ("zsctl.cli.grep_cmd", "grep"),
-}
 # What this parser knows of a declaration; any other setting leaves the command to Typer.
 _UNDERSTOOD = frozenset({"help", "metavar", "show_default", "autocompletion", "min"})
 _COMPLETE_VAR = "_ZSCTL_COMPLETE"  # set by the shell-completion scripts: Typer's job
@@ -37,15 +33,13 @@ _COMPLETE_VAR = "_ZSCTL_COMPLETE"  # set by the shell-completion scripts: Typer'
 
 def run(argv: list[str]) -> int | None:
     """Run a plain list/show/grep command line; its exit code, or None to leave it to Typer."""
-    if not argv or argv[0] not in COMMANDS or _COMPLETE_VAR in os.environ:
+    command = BY_NAME.get(argv[0]) if argv else None
+    if command is None or not command.fast or _COMPLETE_VAR in os.environ:
         return None
-    from importlib import import_module
-
     from zsctl.cli.invoke import invoke
 
-    module, name = COMMANDS[argv[0]]
-    fn = getattr(import_module(module), name)
-    values = parse(parameters(fn), argv[1:])
+    fn = command.load()
+    values = parse(parameters(fn, GROUPS), argv[1:])
     if values is None:
         return None
     try:

@@ -16,11 +16,12 @@ from typing import Any
 def invoke(fn: Callable[..., int], values: dict[str, Any]) -> int:
     """Call the command with its parsed values; returns the exit code, never a traceback for
     a user error (0 ok, 1 problems found, 2 usage)."""
-    from zsctl.cli.options import call
+    from zsctl.cli.options import GROUPS
+    from zsctl.cli.params import call
     from zsctl.errors import ZsctlError
 
     try:
-        return call(fn, values) or 0
+        return call(fn, values, GROUPS) or 0
     except ZsctlError as exc:
         from zsctl.cli.output import inert, message
 

@@ -1,10 +1,6 @@
-"""Options shared by several commands, and how every command declares its parameters.
+"""The options shared by several commands, declared once (see zsctl.cli.params for how).
 
-Parameters are declared once, as ``Annotated[type, Option(...)]`` or ``Annotated[type,
-Argument(...)]``. `Option` and `Argument` only record what they are given; the Typer app turns
-them into ``typer.Option``/``typer.Argument`` when it registers a command (zsctl.cli.app), and
-the fast path (zsctl.cli.fast) parses plain `list`, `show` and `grep` command lines from the same
-declarations without importing Typer. So this module must not import Typer either.
+Typer-free, like everything the fast path (zsctl.cli.fast) loads.
 """
 
 from __future__ import annotations
@@ -12,41 +8,12 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Annotated
+
+from zsctl.cli.params import Group, Option
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from zsctl.query.filters import Filters
-
-
-class Option:
-    """A command-line option: ``typer.Option(*names, **settings)``, made at registration."""
-
-    __slots__ = ("names", "settings")
-
-    def __init__(self, *names: str, **settings: Any) -> None:
-        self.names = names
-        self.settings = settings
-
-    def typer(self) -> Any:
-        import typer
-
-        return typer.Option(*self.names, **self.settings)
-
-
-class Argument:
-    """A positional argument: ``typer.Argument(**settings)``, made at registration."""
-
-    __slots__ = ("settings",)
-
-    def __init__(self, **settings: Any) -> None:
-        self.settings = settings
-
-    def typer(self) -> Any:
-        import typer
-
-        return typer.Argument(**self.settings)
 
 
 DEFAULT_SEEDS = Path("seeds")
@@ -208,7 +175,7 @@ def make_filters(
 
 
 # A command's `filters: Filters` parameter stands for these options, which become one `Filters`.
-_FILTER_OPTIONS: tuple[tuple[str, object], ...] = (
+FILTER_OPTIONS: tuple[tuple[str, object], ...] = (
     ("district", DistrictOpt),
     ("since", SinceOpt),
     ("until", UntilOpt),
@@ -216,63 +183,4 @@ _FILTER_OPTIONS: tuple[tuple[str, object], ...] = (
     ("source", SourceOpt),
     ("tag", TagOpt),
 )
-REQUIRED = object()  # the default of a parameter that has none
-
-
-class Param(NamedTuple):
-    """One command-line parameter of a command, as declared."""
-
-    name: str
-    annotation: Any  # the whole Annotated[type, Option(...)]
-    default: Any  # REQUIRED if none
-
-    @property
-    def type(self) -> Any:
-        """The Python type, e.g. int, `list[str] | None`, SortKey."""
-        return get_args(self.annotation)[0]
-
-    @property
-    def spec(self) -> Option | Argument:
-        """The Option or Argument the parameter is declared with."""
-        return self.annotation.__metadata__[0]  # type: ignore[no-any-return]
-
-
-def parameters(fn: Callable[..., int]) -> list[Param]:
-    """A command function's command-line parameters in order, `filters` expanded.
-
-    Read from the function's code object and type hints rather than with `inspect`, whose
-    import alone costs about 10 ms of every fast `list`/`show`/`grep`.
-    """
-    code = fn.__code__
-    names = code.co_varnames[: code.co_argcount]
-    if code.co_kwonlyargcount or code.co_flags & 0x0C:  # CO_VARARGS | CO_VARKEYWORDS
-        raise TypeError(f"{fn.__name__}: command parameters must be plain positional ones")
-    defaults = fn.__defaults__ or ()
-    firsts = (REQUIRED,) * (len(names) - len(defaults))
-    # `Filters` is imported by commands only for type checking: the query module stays
-    # unimported until a command runs, so it is stood in for here.
-    hints = get_type_hints(fn, localns={"Filters": object}, include_extras=True)
-    out: list[Param] = []
-    for name, default in zip(names, firsts + tuple(defaults), strict=True):
-        if name == "filters":
-            out += [Param(n, t, None) for n, t in _FILTER_OPTIONS]
-            continue
-        param = Param(name, hints[name], default)
-        if get_origin(param.annotation) is not Annotated or not isinstance(
-            param.spec, Option | Argument
-        ):
-            raise TypeError(f"{fn.__name__}({name}): declare it with Option(...) or Argument(...)")
-        out.append(param)
-    return out
-
-
-def call(fn: Callable[..., int], values: dict[str, Any]) -> int:
-    """Call a command with its parsed parameter values; the filter options become `filters`.
-
-    UsageError for a bad date or district.
-    """
-    if "filters" in fn.__code__.co_varnames[: fn.__code__.co_argcount]:
-        values = dict(values)
-        found = [values.pop(name, None) for name, _ in _FILTER_OPTIONS]
-        values["filters"] = make_filters(*found)
-    return fn(**values)
+GROUPS = {"filters": Group(FILTER_OPTIONS, make_filters)}

@@ -19,7 +19,7 @@ from zsctl.export.encode import check_format, write
 from zsctl.query import articles
 from zsctl.query.articles import Detail
 from zsctl.query.filters import Filters
-from zsctl.store.corpus import connect_read, read_tuning
+from zsctl.store.corpus import connect_read, open_snapshot
 
 _BUFFER = 1 << 20
 _SYNC_EVERY = 0.25  # seconds between the early fsyncs of an export file, see _EarlySync
@@ -50,7 +50,7 @@ def export_file(
 ) -> int:
     """Export the filtered corpus to `path` as write_file does; a large export uses two processes.
 
-    `db` is open on `corpus` in a read transaction that has not read yet (open_corpus). The
+    `db` is open on `corpus` in a read transaction that has not read yet (open_snapshot). The
     second process opens its own connection; `PRAGMA data_version` of a third, read before
     either snapshot is taken and again once both are, tells whether anything was committed in
     between. If so, or if the second process fails in any way, this process writes its part
@@ -252,12 +252,10 @@ def _helper(
 ) -> int:
     """The second process of a split export (see _Helper): prints its count, returns 0.
 
-    It opens the corpus as open_corpus does and reads the same rowids; another number of them
-    means another snapshot, and it returns 3 without writing.
+    It opens the corpus as every reader does (open_snapshot) and reads the same rowids;
+    another number of them means another snapshot, and it returns 3 without writing.
     """
-    db = connect_read(Path(corpus))
-    read_tuning(db)
-    db.execute("BEGIN")
+    db = open_snapshot(Path(corpus))
     fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in filters.items()}
     rowids = articles.export_rowids(db, Filters(**fields))
     if len(rowids) != total:

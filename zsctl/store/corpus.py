@@ -222,3 +222,11 @@ def read_tuning(db: sqlite3.Connection) -> None:
     """
     db.execute("PRAGMA mmap_size = 1073741824")
     db.execute("PRAGMA cache_size = -65536")
+
+
+def open_snapshot(path: Path) -> sqlite3.Connection:
+    """Open the corpus read-only, in one read transaction so every query sees one snapshot."""
+    db = connect_read(path)
+    read_tuning(db)
+    db.execute("BEGIN")  # a concurrent ingest commits a new snapshot; we keep reading ours
+    return db

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from zsctl.cli.options import CorpusOpt, JsonOpt, Option, corpus_path
+from zsctl.cli.options import CorpusOpt, JsonOpt, corpus_path
+from zsctl.cli.params import Option
 
 if TYPE_CHECKING:
-    from typer import Typer
-
     from zsctl.query.dupes import ClusterView
-
-
-def register(app: Typer) -> None:
-    """Add the command to the app."""
-    from zsctl.cli.app import command
-
-    app.command("dupes")(command(dupes))
 
 
 def dupes(

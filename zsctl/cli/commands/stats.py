@@ -7,21 +7,12 @@ from typing import TYPE_CHECKING
 from zsctl.cli.options import CorpusOpt, JsonOpt
 
 if TYPE_CHECKING:
-    from typer import Typer
-
     from zsctl.query.filters import Filters
     from zsctl.query.stats import Stats
 
 NO_DISTRICT = "(none)"
 UNDATED = "(undated)"
 BAR_WIDTH = 40  # cells for the longest bar on a wide terminal
-
-
-def register(app: Typer) -> None:
-    """Add the command to the app."""
-    from zsctl.cli.app import command
-
-    app.command("stats")(command(stats))
 
 
 def stats(
@@ -34,10 +25,11 @@ def stats(
     Piped output is tab-separated: 'articles N', 'sources N', then 'district NAME ARTICLES
     MENTIONED' and 'month YYYY-MM ARTICLES' lines (empty months included, '-' for none).
     """
-    from zsctl.cli.render import open_corpus
+    from zsctl.cli.options import corpus_path
     from zsctl.query.stats import stats as compute
+    from zsctl.store.corpus import open_snapshot
 
-    result = compute(open_corpus(corpus), filters)
+    result = compute(open_snapshot(corpus_path(corpus)), filters)
     if json:
         _json(result)
     else:
@@ -63,7 +55,7 @@ def _json(s: Stats) -> None:
 
 
 def _plain(s: Stats) -> None:
-    from zsctl.cli.render import line
+    from zsctl.cli.output import line
 
     line(("articles", s.articles))
     line(("sources", s.records))
@@ -74,8 +66,7 @@ def _plain(s: Stats) -> None:
 
 
 def _rich(s: Stats) -> None:
-    from zsctl.cli.output import console
-    from zsctl.cli.render import bar, show, table, text
+    from zsctl.cli.output import bar, console, show, table, text
 
     # The bars take what the other columns leave (they need ~45 cells), so a narrow terminal
     # shortens the bars instead of squeezing the counts away.

@@ -6,12 +6,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-from zsctl.cli.options import CorpusOpt, Option
+from zsctl.cli.options import CorpusOpt
+from zsctl.cli.params import Option
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-
-    from typer import Typer
 
     from zsctl.query.articles import Detail
     from zsctl.query.filters import Filters
@@ -22,13 +21,6 @@ class ExportFormat(StrEnum):
 
     jsonl = "jsonl"
     csv = "csv"
-
-
-def register(app: Typer) -> None:
-    """Add the command to the app."""
-    from zsctl.cli.app import command
-
-    app.command("export")(command(export))
 
 
 def export(
@@ -55,10 +47,12 @@ def export(
     """
     import time
 
-    from zsctl.cli.render import note, open_corpus
+    from zsctl.cli.options import corpus_path
+    from zsctl.cli.output import note
     from zsctl.query.articles import iter_details
+    from zsctl.store.corpus import open_snapshot
 
-    db = open_corpus(corpus)
+    db = open_snapshot(corpus_path(corpus))
     started = time.monotonic()
     if output is None or str(output) == "-":
         n = _to_stdout(iter_details(db, filters), fmt.value)

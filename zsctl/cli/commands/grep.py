@@ -4,27 +4,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from zsctl.cli.options import Argument, CorpusOpt, JsonOpt, Option, SortKey, SortOpt
+from zsctl.cli.options import CorpusOpt, JsonOpt, SortKey, SortOpt
+from zsctl.cli.params import Argument, Option
 
 if TYPE_CHECKING:
     import sqlite3
     from collections.abc import Iterator
 
     from rich.text import Text
-    from typer import Typer
 
     from zsctl.query.filters import Filters
     from zsctl.query.search import GrepHit, Search
 
 COLUMNS = ("id", "date", "district", "title", "snippet")
 DEFAULT_CONTEXT = 30
-
-
-def register(app: Typer) -> None:
-    """Add the command to the app."""
-    from zsctl.cli.app import command
-
-    app.command("grep")(command(grep))
 
 
 def grep(
@@ -58,14 +51,15 @@ def grep(
     piped output is tab-separated after a header line. Exit 0 when something matched,
     1 when nothing did, 2 on a usage error.
     """
-    from zsctl.cli.render import open_corpus
+    from zsctl.cli.options import corpus_path
     from zsctl.errors import UsageError
     from zsctl.query.search import compile_search
+    from zsctl.store.corpus import open_snapshot
 
     if count and ids:
         raise UsageError("use -c (count) or -l (ids), not both")
     search = compile_search(pattern, regex=regex, ignore_case=ignore_case)
-    db = open_corpus(corpus)
+    db = open_snapshot(corpus_path(corpus))
     if count:
         return _count(db, search, filters, json)
     if ids:
@@ -93,7 +87,7 @@ def _ids(
     limit: int | None,
     json: bool,
 ) -> int:
-    from zsctl.cli.render import json_array, line
+    from zsctl.cli.output import json_array, line
     from zsctl.query.search import grep_ids
 
     found = grep_ids(db, search, filters, sort, limit)
@@ -120,7 +114,7 @@ def _hits(
 
     hits = grep(db, search, filters, sort, limit)
     if json:
-        from zsctl.cli.render import json_array
+        from zsctl.cli.output import json_array
 
         n = json_array(_hit_dict(h, context) for h in hits)
     elif is_tty():
@@ -145,7 +139,7 @@ def _hit_dict(hit: GrepHit, context: int) -> dict[str, object]:
 
 
 def _plain(hits: Iterator[GrepHit], context: int) -> int:
-    from zsctl.cli.render import flat, line
+    from zsctl.cli.output import flat, line
 
     line(COLUMNS)
     n = 0
@@ -159,7 +153,7 @@ def _plain(hits: Iterator[GrepHit], context: int) -> int:
 def _rich(hits: Iterator[GrepHit], context: int) -> int:
     from rich.text import Text
 
-    from zsctl.cli.render import ID_STYLE, highlighted, show, text
+    from zsctl.cli.output import ID_STYLE, highlighted, show, text
 
     n = 0
     for hit in hits:
@@ -175,7 +169,7 @@ def _rich(hits: Iterator[GrepHit], context: int) -> int:
 
 def _snippet_text(hit: GrepHit, context: int) -> Text:
     """The snippet on one line with the match highlighted."""
-    from zsctl.cli.render import flat, highlighted
+    from zsctl.cli.output import flat, highlighted
 
     snippet = hit.snippet(context)
     before, match = flat(snippet.before), flat(snippet.match)

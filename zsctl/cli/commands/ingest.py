@@ -7,19 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
-from zsctl.cli.options import DEFAULT_SEEDS, CorpusOpt, Option, SeedsOpt, corpus_path
+from zsctl.cli.options import DEFAULT_SEEDS, CorpusOpt, SeedsOpt, corpus_path
+from zsctl.cli.params import Option
 
 if TYPE_CHECKING:
-    from typer import Typer
-
     from zsctl.ingest import IngestStats, Progress
-
-
-def register(app: Typer) -> None:
-    """Add the command to the app."""
-    from zsctl.cli.app import command
-
-    app.command("ingest")(command(ingest))
 
 
 def ingest(

@@ -4,22 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from zsctl.cli.options import DEFAULT_SEEDS, CheckFormat, Option, SeedsOpt
+from zsctl.cli.options import DEFAULT_SEEDS, CheckFormat, SeedsOpt
+from zsctl.cli.params import Option
 
 if TYPE_CHECKING:
-    from typer import Typer
-
     from zsctl.seeds.check import CheckReport
     from zsctl.seeds.problems import Problem
 
 _COLUMNS = ("file", "layout", "encoding", "records", "chrome", "blank", "unparsed", "errors")
-
-
-def register(app: Typer) -> None:
-    """Add the command to the app."""
-    from zsctl.cli.app import command
-
-    app.command("check")(command(check))
 
 
 def check(

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from zsctl.cli.options import DEFAULT_SEEDS, Argument, CorpusOpt, JsonOpt, Option, SeedsOpt
+from zsctl.cli.options import DEFAULT_SEEDS, CorpusOpt, JsonOpt, SeedsOpt
+from zsctl.cli.params import Argument, Option
 
 if TYPE_CHECKING:
     from rich.table import Table
-    from typer import Typer
 
     from zsctl.query.articles import Detail
     from zsctl.query.raw import RawSource
-
-
-def register(app: Typer) -> None:
-    """Add the command to the app."""
-    from zsctl.cli.app import command
-
-    app.command("show")(command(show))
 
 
 def show(
@@ -40,15 +33,16 @@ def show(
     Piped output is tab-separated 'key<TAB>value' lines, a blank line, then one paragraph per
     line separated by blank lines (with --raw: '==> dump:first-last <==' and the dump lines).
     """
-    from zsctl.cli.render import open_corpus
+    from zsctl.cli.options import corpus_path
     from zsctl.query.articles import detail, resolve_id
     from zsctl.query.raw import raw_sources
+    from zsctl.store.corpus import open_snapshot
 
-    db = open_corpus(corpus)
+    db = open_snapshot(corpus_path(corpus))
     article = detail(db, resolve_id(db, article_id))
     sources = raw_sources(db, seeds, article.sources) if raw else None
     if sources and any(r.changed for r in sources):
-        from zsctl.cli.render import note
+        from zsctl.cli.output import note
 
         note("warning: a dump changed since ingest; its lines may not line up (re-ingest)")
     if json:
@@ -100,8 +94,7 @@ def _plural(n: int, word: str) -> str:
 def _plain(a: Detail, sources: list[RawSource] | None) -> None:
     import sys
 
-    from zsctl.cli.output import inert
-    from zsctl.cli.render import line
+    from zsctl.cli.output import inert, line
 
     for key, value in _metadata(a):
         line((key, value))
@@ -122,7 +115,7 @@ def _plain_raw(sources: list[RawSource]) -> None:
     """The dump lines verbatim when piped (they are the evidence); inert on a terminal."""
     import sys
 
-    from zsctl.cli.render import cell
+    from zsctl.cli.output import cell
 
     for r in sources:
         s = r.source
@@ -137,7 +130,7 @@ def _rich(a: Detail, sources: list[RawSource] | None) -> None:
     from rich.panel import Panel
     from rich.table import Table
 
-    from zsctl.cli.render import ID_STYLE, show, text
+    from zsctl.cli.output import ID_STYLE, show, text
 
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
@@ -157,7 +150,7 @@ def _rich(a: Detail, sources: list[RawSource] | None) -> None:
 
 
 def _sources_table(a: Detail) -> Table:
-    from zsctl.cli.render import table, text
+    from zsctl.cli.output import table, text
 
     out = table(
         "sources",
@@ -183,7 +176,7 @@ def _sources_table(a: Detail) -> Table:
 
 
 def _edges_table(a: Detail) -> Table:
-    from zsctl.cli.render import table, text
+    from zsctl.cli.output import table, text
 
     out = table(
         "duplicate edges",
@@ -197,7 +190,7 @@ def _edges_table(a: Detail) -> Table:
 def _rich_raw(sources: list[RawSource]) -> None:
     from rich.rule import Rule
 
-    from zsctl.cli.render import show, text
+    from zsctl.cli.output import show, text
 
     for r in sources:
         s = r.source

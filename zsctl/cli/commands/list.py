@@ -9,20 +9,11 @@ from zsctl.cli.options import CorpusOpt, JsonOpt, LimitOpt, SortKey, SortOpt
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-    from typer import Typer
-
     from zsctl.query.articles import Summary
     from zsctl.query.filters import Filters
 
 COLUMNS = ("id", "date", "district", "title", "sources")
 DEFAULT_LIMIT = 50
-
-
-def register(app: Typer) -> None:
-    """Add the command to the app."""
-    from zsctl.cli.app import command
-
-    app.command("list")(command(list_articles))
 
 
 def list_articles(
@@ -39,10 +30,12 @@ def list_articles(
     """
     from itertools import islice
 
-    from zsctl.cli.render import note, open_corpus
+    from zsctl.cli.options import corpus_path
+    from zsctl.cli.output import note
     from zsctl.query.articles import count, summaries
+    from zsctl.store.corpus import open_snapshot
 
-    db = open_corpus(corpus)
+    db = open_snapshot(corpus_path(corpus))
     # One row past the limit tells whether the list was cut, without counting every match.
     found = summaries(db, filters, sort.value, limit + 1 if limit else None)
     shown = _emit(islice(found, limit) if limit else found, json)
@@ -55,8 +48,7 @@ def list_articles(
 
 def _emit(rows: Iterator[Summary], json: bool) -> int:
     """Write the rows in the format stdout wants; returns how many."""
-    from zsctl.cli.output import is_tty
-    from zsctl.cli.render import json_array, line
+    from zsctl.cli.output import is_tty, json_array, line
 
     if json:
         return json_array(s.as_dict() for s in rows)
@@ -71,7 +63,7 @@ def _emit(rows: Iterator[Summary], json: bool) -> int:
 
 
 def _rich(rows: Iterable[Summary]) -> int:
-    from zsctl.cli.render import ID_STYLE, show, table, text
+    from zsctl.cli.output import ID_STYLE, show, table, text
 
     out = table(
         None,
