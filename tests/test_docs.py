@@ -41,3 +41,31 @@ def test_make_targets_named_in_readme_exist() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "make test" in ci and "make test" in README
+
+
+ARCHITECTURE = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+
+
+def test_architecture_lists_every_module_of_the_package() -> None:
+    """docs/ARCHITECTURE.md's module table names exactly the modules the package has."""
+    listed = set(re.findall(r"^\| `(zsctl/[\w/]+\.py)` \|", ARCHITECTURE, re.M))
+    actual = {
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "zsctl").rglob("*.py")
+        if p.name != "__init__.py" or p.parent.name == "zsctl"
+    }
+    assert listed == actual
+
+
+def test_architecture_names_every_command_of_the_table() -> None:
+    from zsctl.cli.app import COMMANDS
+
+    for c in COMMANDS:
+        assert f"`zsctl/cli/commands/{c.module}.py` | cli | `zsctl {c.name}`" in ARCHITECTURE
+
+
+def test_package_init_files_are_empty() -> None:
+    """So importing one module of a stage never imports the rest (start-up time)."""
+    for init in (ROOT / "zsctl").rglob("__init__.py"):
+        if init.parent.name != "zsctl":
+            assert init.read_text(encoding="utf-8") == "", init
