@@ -69,7 +69,9 @@ def ingest(
     with worker_pool(len(manifest.entries)) as pool, write_lock(corpus, wait):
         db, stats.set_aside = connect_for_ingest(corpus)
         try:
-            _in_transaction(db, seeds, manifest.entries, threshold, stats, progress, pool)
+            _in_transaction(
+                db, lambda: _stages(db, seeds, manifest.entries, threshold, stats, progress, pool)
+            )
         except sqlite3.OperationalError as exc:
             raise CorpusError(
                 f"writing the corpus failed ({exc}); nothing was changed. Free disk space "
@@ -84,19 +86,14 @@ def ingest(
     return stats
 
 
-def _in_transaction(
-    db: sqlite3.Connection,
-    seeds: Path,
-    entries: list[DumpEntry],
-    threshold: float,
-    stats: IngestStats,
-    progress: Progress | None,
-    pool: Executor | None,
-) -> None:
-    """Stages 2-6 in one write transaction; WAL readers see the previous corpus throughout."""
+def _in_transaction(db: sqlite3.Connection, stages: Callable[[], bool]) -> None:
+    """Stages 2-6 in one write transaction; WAL readers see the previous corpus throughout.
+
+    `stages` returns False when nothing changed, and the transaction is rolled back.
+    """
     db.execute("BEGIN IMMEDIATE")
     try:
-        if _stages(db, seeds, entries, threshold, stats, progress, pool):
+        if stages():
             db.execute("COMMIT")
         else:
             db.execute("ROLLBACK")

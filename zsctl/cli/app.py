@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:
     import typer
 
+
 class Command(NamedTuple):
     """One subcommand: its name, where its function lives, and whether the fast path runs it."""
 
