@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from zsctl.arrays import unique_sorted
 from zsctl.dedup.normalize import is_truncated, normalize_batch, normalize_codepoints
 from zsctl.model import DupKind, Edge
 from zsctl.parse.tags import strip_tag
@@ -43,7 +44,6 @@ __all__ = [
     "cluster",
     "containment_score",
     "jaccard",
-    "unique_sorted",
 ]
 
 SHINGLE = 5  # characters per shingle: ~2-3 Chinese words, rare enough to tell articles apart
@@ -350,17 +350,6 @@ def _sample(sh: _Shingled) -> _Sample:
     """The shingles of a batch in the anchor space: what anchors and signatures look at."""
     pos = np.flatnonzero(sh.hashes < _ANCHOR_SPACE)
     return _Sample(sh.hashes[pos], sh.slot[pos])
-
-
-def unique_sorted(h: NDArray[Any]) -> NDArray[Any]:
-    """Sorted distinct values (np.unique is several times slower on numpy 2 for this)."""
-    s = np.sort(h)
-    if len(s) < 2:
-        return s
-    keep = np.empty(len(s), dtype=bool)
-    keep[0] = True
-    np.not_equal(s[1:], s[:-1], out=keep[1:])
-    return s[keep]
 
 
 def _runs(values: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.int64]]:

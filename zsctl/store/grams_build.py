@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from zsctl.dedup.cluster import unique_sorted
+from zsctl.arrays import unique_sorted
 from zsctl.store import grams
 from zsctl.store.grams import BITMAP, CHAR_BITS, DEAD, HEADER, PAIR_OFFSET
 
