@@ -38,7 +38,7 @@ def meta(db: sqlite3.Connection, key: str) -> str | None:
 
 
 def set_meta(db: sqlite3.Connection, key: str, value: str) -> None:
-    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
 
 def restat(db: sqlite3.Connection, file: str, key: str, known: Known) -> int:
@@ -72,14 +72,23 @@ def write_dump(db: sqlite3.Connection, entry: DumpEntry, out: DumpOutcome) -> di
     """Store a parsed dump's row and records; bodies are returned, stored after clustering."""
     assert out.summary is not None  # only parsed outcomes are written
     db.execute("DELETE FROM records WHERE dump = ?", (entry.file,))
+    summary = out.summary
     db.execute(
-        "INSERT OR REPLACE INTO dumps VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT OR REPLACE INTO dumps (file, sha256, site, layout, detected_layout, encoding,"
+        " encoding_guessed, records, chrome, blank, unparsed, stat)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             entry.file,
             out.digest,
             entry.site,
             entry.layout,
-            *out.summary,
+            summary.layout,
+            summary.encoding,
+            int(summary.encoding_guessed),
+            summary.records,
+            summary.chrome,
+            summary.blank,
+            summary.unparsed,
             out.stat,
         ),
     )
@@ -100,7 +109,11 @@ def write_dump(db: sqlite3.Connection, entry: DumpEntry, out: DumpOutcome) -> di
         )
         for r, (primary, mentions) in zip(out.records, out.districts, strict=True)
     ]
-    db.executemany("INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+    db.executemany(
+        "INSERT INTO records (key, dump, first_line, last_line, title, tag, date, source, layout,"
+        " body, district, mentions) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        rows,
+    )
     return {record_key(r): r.body for r in out.records}
 
 
@@ -231,13 +244,16 @@ def insert_article(db: sqlite3.Connection, a: Article) -> int:
         ),
     )
     db.executemany(
-        "INSERT INTO article_sources VALUES (?,?,?,?)",
+        "INSERT INTO article_sources (article_id, record_key, kind, score) VALUES (?,?,?,?)",
         [(a.id, k, kind, s) for k, kind, s in a.sources],
     )
     db.executemany(
-        "INSERT INTO article_districts VALUES (?,?,?)",
+        "INSERT INTO article_districts (article_id, district, count) VALUES (?,?,?)",
         [(a.id, d, n) for d, n in sorted(a.mentions.items())],
     )
-    db.executemany("INSERT INTO article_edges VALUES (?,?,?,?,?)", [(a.id, *e) for e in a.edges])
+    db.executemany(
+        "INSERT INTO article_edges (article_id, a, b, kind, score) VALUES (?,?,?,?,?)",
+        [(a.id, *e) for e in a.edges],
+    )
     assert cur.lastrowid is not None  # an INSERT into a rowid table always sets it
     return cur.lastrowid
