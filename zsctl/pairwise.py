@@ -1,0 +1,413 @@
+"""Pairwise clustering in stages: records -> signatures -> candidate pairs -> verified edges ->
+components. Every decision is about one pair (or one snippet's candidates), so the clusters are
+a function of the set of records alone, and any subset closed under the candidate relation
+clusters the same way on its own (what an incremental ingest relies on).
+
+Tiers, each verified exactly on 5-character shingle sets:
+
+* exact: identical normalised body (short bodies: title and body) -> one group, a star of edges
+  around its smallest key. Only each group's smallest key takes part below.
+* near: Jaccard >= threshold. Candidates share an LSH band key (every pair of a bucket, however
+  large: no shortcut). Components are the connected components of verified pairs; the edges kept
+  are the spanning forest that Kruskal's rule gives in the fixed order (family, band, a, b), so
+  a pair already joined is never verified and the forest is a function of the set.
+* contained: a record S is a *truncated form* of a longer record A when
+  (a) S ends with a truncation marker (…, ..., ……) and at least `containment` of S's shingles
+      occur in A's opening (its first 1.1 |S| + 10 normalised characters), or
+  (b) S and A have the same normalised title (or one title is the other's cut-off prefix) and at
+      least `containment` of S's shingles occur anywhere in A.
+  A snippet joins only its best container (highest ratio, then longest, then smallest key), so
+  one snippet never links two articles, and a passage quoted inside an unrelated report links
+  nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from zsctl.dedup import (
+    _FULL_BELOW,
+    _FULL_VALUE_BITS,
+    _SAMPLED_VALUE_BITS,
+    MIN_CHARS,
+    NUM_BINS,
+    Cluster,
+    DedupItem,
+    _add_to_groups,
+    _assemble,
+    _band_keys,
+    _digests,
+    _distinct_estimate,
+    _Groups,
+    _intersection_size,
+    _lsh_rows,
+    _oph,
+    _sample,
+    _select,
+    _shingle_batch,
+    _UnionFind,
+    unique_sorted,
+)
+from zsctl.textnorm import TRUNCATION_MARKERS, is_truncated, normalize_batch, strip_tag
+
+__all__ = ["Signatures", "candidate_pairs", "cluster", "signatures"]
+
+WINDOW = 30  # normalised characters per opening window (= MIN_CHARS: every text has one)
+WINDOWS = 4  # opening windows indexed per text: its first 120 characters
+WINDOW_HASHES = 4  # min-hashes per window: one edit in it misses all four with odds ~1e-4
+TITLE_KEY = 12  # normalised title characters that form the title key
+MIN_TITLE = 4  # a normalised title shorter than this never matches another
+OPENING_SLACK = (1.1, 10)  # A's opening checked for S: 1.1 * |S| + 10 characters
+_BATCH = 256
+_SET_CACHE = 4096  # shingle sets alive at once while verifying
+_CHUNK = 2048  # candidate pairs verified per round (needs at most 2 * _CHUNK sets)
+_MIX = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F], dtype=np.uint32)
+
+
+@dataclass(frozen=True, slots=True)
+class Signatures:
+    """Stage 1 output, one row per record (in key order): all candidate generation needs.
+
+    Each row depends on its own record only, so rows can be computed anywhere and stored.
+    """
+
+    keys: list[str]
+    digest: list[bytes | None]  # exact identity, None for an item that stays alone
+    length: NDArray[np.int64]  # normalised body length
+    truncated: NDArray[np.bool_]  # body ends with a truncation marker
+    title: list[str]  # normalised title, tag stripped
+    title_cut: NDArray[np.bool_]  # title ends with a truncation marker
+    bands: tuple[NDArray[np.int64], NDArray[np.int64]]  # (n, bands) per family; -1 = none
+    openings: NDArray[np.int64]  # (n, WINDOWS, WINDOW_HASHES); -1 where the text is too short
+
+
+def signatures(items: Sequence[DedupItem], threshold: float) -> Signatures:
+    """Stage 1: per-record exact digest, LSH band keys, opening keys and title key."""
+    rows = _lsh_rows(threshold)
+    n_bands = NUM_BINS // rows
+    n = len(items)
+    length = np.zeros(n, dtype=np.int64)
+    bands = (np.full((n, n_bands), -1, np.int64), np.full((n, n_bands), -1, np.int64))
+    openings = np.full((n, WINDOWS, WINDOW_HASHES), -1, dtype=np.int64)
+    digest: list[bytes | None] = []
+    sampled_from = 0.5 * threshold * _FULL_BELOW
+    for base in range(0, n, _BATCH):
+        batch = items[base : base + _BATCH]
+        cps, lens = normalize_batch([it.text for it in batch])
+        length[base : base + len(batch)] = lens
+        digest += _digests(cps, lens, [it.title for it in batch])
+        sh = _shingle_batch(cps, lens)
+        sample = _sample(sh)
+        sig, filled = _oph(sample.hashes, sample.slot, len(batch), _SAMPLED_VALUE_BITS)
+        distinct = _distinct_estimate(filled)
+        ok = (sh.counts > 0) & (distinct >= sampled_from)
+        bands[0][base : base + len(batch)][ok] = _band_keys(sig[ok], rows)
+        full = np.flatnonzero((sh.counts > 0) & ((sh.counts < _FULL_BELOW) | (distinct < _FULL_BELOW)))
+        if len(full):
+            short = _shingle_batch(*_select(cps, lens, full.tolist()))
+            sig = _oph(short.hashes, short.slot, len(full), _FULL_VALUE_BITS)[0]
+            bands[1][base + full] = _band_keys(sig, rows)
+        for k in range(len(batch)):
+            openings[base + k] = _opening_keys(sh.of(k))
+    titles_raw = [strip_tag(it.title) for it in items]
+    tcps, tlens = normalize_batch(titles_raw)
+    flat = tcps.tobytes().decode("utf-32-le", "surrogatepass")
+    ends = list(itertools.accumulate(tlens.tolist()))
+    titles = [flat[e - m : e] for e, m in zip(ends, tlens.tolist(), strict=True)]
+    return Signatures(
+        keys=[it.key for it in items],
+        digest=digest,
+        length=length,
+        truncated=np.array([is_truncated(it.text) for it in items], dtype=np.bool_),
+        title=titles,
+        title_cut=np.array([t.rstrip().endswith(TRUNCATION_MARKERS) for t in titles_raw], bool),
+        bands=bands,
+        openings=openings,
+    )
+
+
+def _opening_keys(h: NDArray[np.uint32]) -> NDArray[np.int64]:
+    """Min-hashes of the shingles lying wholly inside each opening window of a text."""
+    out = np.full((WINDOWS, WINDOW_HASHES), -1, dtype=np.int64)
+    per = WINDOW - 5 + 1  # shingles wholly inside one window
+    for w in range(WINDOWS):
+        part = h[w * WINDOW : w * WINDOW + per]
+        if len(part) < per:
+            break
+        mixed = (part[None, :] * _MIX[:, None]) ^ (part[None, :] >> np.uint32(13))
+        out[w] = mixed.min(axis=1).astype(np.int64) | (w << 32)
+    return out
+
+
+def _title_key(title: str) -> int:
+    """Bucket of a normalised title: its first TITLE_KEY characters."""
+    digest = hashlib.blake2b(title[:TITLE_KEY].encode(), digest_size=7).digest()
+    return int.from_bytes(digest, "little")
+
+
+# ------------------------------------------------------------------------ stage 2: candidates
+
+
+def _bucket_runs(values: NDArray[np.int64]) -> list[NDArray[np.int64]]:
+    """Indices (ascending) of each group of 2+ rows sharing a value (values < 0 ignored)."""
+    idx = np.flatnonzero(values >= 0)
+    if len(idx) < 2:
+        return []
+    order = idx[np.argsort(values[idx], kind="stable")]
+    sv = values[order]
+    starts = np.flatnonzero(np.concatenate(([True], sv[1:] != sv[:-1])))
+    bounds = np.append(starts, len(order))
+    return [
+        np.sort(order[a:b]) for a, b in itertools.pairwise(bounds.tolist()) if b - a >= 2
+    ]
+
+
+def _all_pairs(members: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Every pair (i < j) of a sorted bucket, in (i, j) order."""
+    m = len(members)
+    a, b = np.triu_indices(m, k=1)
+    return np.stack([members[a], members[b]], axis=1)
+
+
+def near_candidates(band: NDArray[np.int64], roots: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Stage 2 (near), one band: every pair sharing the band key, sorted by (i, j).
+
+    A bucket whose members are already in one component (`roots`) adds nothing: Kruskal's
+    rule would skip all its pairs.
+    """
+    runs = [r for r in _bucket_runs(band) if np.any(roots[r] != roots[r[0]])]
+    if not runs:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.concatenate([_all_pairs(r) for r in runs])
+    return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+
+
+def candidate_pairs(
+    sig: Signatures, comparable: NDArray[np.bool_], roots: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """Stage 2 (contained): (snippet, container) pairs in different components, sorted.
+
+    A truncated text looks up its deepest full opening window in every longer text's windows;
+    every text looks up texts whose normalised title begins like its own. A pair already in
+    one component (`roots`, after the near tier) needs no containment: it is left out.
+    """
+    out: list[NDArray[np.int64]] = []
+    n = len(sig.keys)
+    snip = np.flatnonzero(sig.truncated & comparable)
+    if len(snip):
+        deepest = np.minimum(sig.length[snip] // WINDOW - 1, WINDOWS - 1)
+        ok = deepest >= 0
+        snip, deepest = snip[ok], deepest[ok]
+        owners = np.flatnonzero(comparable)
+        index = sig.openings[owners].reshape(len(owners), -1)
+        flat_owner = np.repeat(owners, index.shape[1])
+        flat_key = index.reshape(-1)
+        keep = flat_key >= 0
+        flat_owner, flat_key = flat_owner[keep], flat_key[keep]
+        order = np.argsort(flat_key, kind="stable")
+        flat_owner, flat_key = flat_owner[order], flat_key[order]
+        probe = sig.openings[snip, deepest]  # (m, WINDOW_HASHES)
+        probe_owner = np.repeat(snip, WINDOW_HASHES)
+        probe_key = probe.reshape(-1)
+        lo = np.searchsorted(flat_key, probe_key, "left")
+        hi = np.searchsorted(flat_key, probe_key, "right")
+        cnt = hi - lo
+        total = int(cnt.sum())
+        if total:
+            pos = np.repeat(lo, cnt) + (np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+            out.append(np.stack([np.repeat(probe_owner, cnt), flat_owner[pos]], axis=1))
+    titled = np.array(
+        [_title_key(t) if len(t) >= MIN_TITLE else -1 for t in sig.title], dtype=np.int64
+    )
+    titled[~comparable] = -1
+    for run in _bucket_runs(titled):
+        if np.all(roots[run] == roots[run[0]]):
+            continue  # near copies under one title: nothing to contain
+        p = _all_pairs(run)
+        p = p[roots[p[:, 0]] != roots[p[:, 1]]]
+        out.append(np.concatenate([p, p[:, ::-1]]))
+    if not out:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.concatenate(out)
+    pairs = pairs[sig.length[pairs[:, 0]] < sig.length[pairs[:, 1]]]  # snippet is shorter
+    pairs = pairs[roots[pairs[:, 0]] != roots[pairs[:, 1]]]
+    codes = unique_sorted(pairs[:, 0] * n + pairs[:, 1])
+    return np.stack([codes // n, codes % n], axis=1)
+
+
+# ------------------------------------------------------------------- stage 3: verified edges
+
+
+class _Sets:
+    """Shingle sets of texts computed on demand, at most _SET_CACHE alive (never one in use)."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = texts
+        self.cache: dict[int, NDArray[np.uint32]] = {}
+
+    def need(self, wanted: set[int]) -> None:
+        """Make every set in `wanted` available, evicting only sets not wanted."""
+        missing = sorted(u for u in wanted if u not in self.cache)
+        if len(self.cache) + len(missing) > _SET_CACHE:
+            for u in [u for u in self.cache if u not in wanted]:
+                del self.cache[u]
+                if len(self.cache) + len(missing) <= _SET_CACHE:
+                    break
+        for lo in range(0, len(missing), _BATCH):
+            part = missing[lo : lo + _BATCH]
+            cps, lens = normalize_batch([self.texts[u] for u in part])
+            sh = _shingle_batch(cps, lens)
+            for k, u in enumerate(part):
+                self.cache[u] = unique_sorted(sh.of(k))
+
+    def __getitem__(self, u: int) -> NDArray[np.uint32]:
+        return self.cache[u]
+
+
+def _roots(uf: _UnionFind) -> NDArray[np.int64]:
+    """Every node's root, vectorised (pointer jumping)."""
+    parent = np.array(uf.parent, dtype=np.int64)
+    while True:
+        up = parent[parent]
+        if np.array_equal(up, parent):
+            return parent
+        parent = up
+
+
+def verify_near(
+    bands: Sequence[NDArray[np.int64]], sets: _Sets, threshold: float, uf: _UnionFind
+) -> list[tuple[int, int, float]]:
+    """Stage 3 (near): Kruskal over candidate pairs in (band, i, j) order; the forest's edges."""
+    joined: list[tuple[int, int, float]] = []
+    failed: set[tuple[int, int]] = set()
+    roots = _roots(uf)
+    for band in bands:
+        pairs = near_candidates(band, roots)
+        for lo in range(0, len(pairs), _CHUNK):
+            part = pairs[lo : lo + _CHUNK]
+            part = part[roots[part[:, 0]] != roots[part[:, 1]]]  # joined pairs stay joined
+            chunk = [p for p in map(tuple, part.tolist()) if p not in failed]
+            if not chunk:
+                continue
+            sets.need({u for p in chunk for u in p})
+            before = len(joined)
+            for i, j in chunk:
+                if uf.find(i) == uf.find(j):
+                    continue
+                score = _jaccard(sets[i], sets[j], threshold)
+                if score >= threshold:
+                    uf.union(i, j)
+                    joined.append((i, j, score))
+                else:
+                    failed.add((i, j))
+            if len(joined) > before:
+                roots = _roots(uf)
+    return joined
+
+
+def _jaccard(a: NDArray[np.uint32], b: NDArray[np.uint32], threshold: float) -> float:
+    """Jaccard of two sorted sets (0 when their sizes alone rule the threshold out)."""
+    if min(len(a), len(b)) < threshold * max(len(a), len(b)):
+        return 0.0
+    common = _intersection_size(a, b)
+    return common / (len(a) + len(b) - common)
+
+
+def _titles_match(sig: Signatures, s: int, a: int) -> bool:
+    """Same normalised title, or one is the other's prefix and was cut with a marker."""
+    ts, ta = sig.title[s], sig.title[a]
+    if len(ts) < MIN_TITLE or len(ta) < MIN_TITLE:
+        return False
+    if ts == ta:
+        return True
+    return (sig.title_cut[s] and ta.startswith(ts)) or (sig.title_cut[a] and ts.startswith(ta))
+
+
+def verify_contained(
+    pairs: NDArray[np.int64], sig: Signatures, sets: _Sets, texts: Sequence[str], ratio: float
+) -> dict[int, tuple[int, float]]:
+    """Stage 3 (contained): each snippet's best verified container, with its ratio."""
+    best: dict[int, tuple[float, int, int]] = {}
+    rows = pairs.tolist()
+    for lo in range(0, len(rows), _CHUNK):
+        chunk = rows[lo : lo + _CHUNK]
+        sets.need({u for p in chunk for u in p})
+        for s, a in chunk:
+            score = _contained(sig, sets, texts, s, a)
+            if score < ratio:
+                continue
+            rank = (-score, -int(sig.length[a]), a)
+            if s not in best or rank < best[s]:
+                best[s] = rank
+    return {s: (a, -neg) for s, (neg, _, a) in best.items()}
+
+
+def _contained(sig: Signatures, sets: _Sets, texts: Sequence[str], s: int, a: int) -> float:
+    """How much of S lies in A under the truncated-form rule (0 when neither clause applies)."""
+    small = sets[s]
+    if len(small) == 0:
+        return 0.0
+    if _titles_match(sig, s, a):
+        return _intersection_size(small, sets[a]) / len(small)
+    if not sig.truncated[s]:
+        return 0.0
+    scale, extra = OPENING_SLACK
+    window = int(scale * int(sig.length[s])) + extra
+    cps, lens = normalize_batch([texts[a]])
+    sh = _shingle_batch(cps[:window], np.array([min(window, int(lens[0]))], dtype=np.int64))
+    return _intersection_size(small, unique_sorted(sh.of(0))) / len(small)
+
+
+# ----------------------------------------------------------------------- stage 4: components
+
+
+def cluster(
+    items: Sequence[DedupItem], *, threshold: float = 0.8, containment: float = 0.9
+) -> list[Cluster]:
+    """Cluster items: components of verified exact, near and contained edges."""
+    if not (0.0 < threshold <= 1.0 and 0.0 < containment <= 1.0):
+        raise ValueError("threshold and containment must be in (0, 1]")
+    ordered = sorted(items, key=lambda it: it.key)
+    for prev, cur in itertools.pairwise(ordered):
+        if prev.key == cur.key:
+            raise ValueError(f"duplicate key {cur.key!r}")
+    if not ordered:
+        return []
+    sig = signatures(ordered, threshold)
+    groups = _Groups([], [], [], [], {})
+    _add_to_groups(groups, 0, sig.digest, sig.length)
+    canon = [groups.items[g][0] for g in groups.u_group]  # item of each comparable group
+    csig = _subset(sig, canon)
+    texts = [ordered[i].text for i in canon]
+    uf = _UnionFind(len(canon))
+    sets = _Sets(texts)
+    band_list = [fam[:, b] for fam in csig.bands for b in range(fam.shape[1])]
+    near = verify_near(band_list, sets, threshold, uf)
+    comparable = np.ones(len(canon), dtype=np.bool_)
+    pairs = candidate_pairs(csig, comparable, _roots(uf))
+    best = verify_contained(pairs, csig, sets, texts, containment)
+    contained = [(s, a, score) for s, (a, score) in sorted(best.items())]
+    for s, a, _ in contained:
+        uf.union(s, a)
+    return _assemble(ordered, groups, sig.length, uf, near, contained)
+
+
+def _subset(sig: Signatures, rows: list[int]) -> Signatures:
+    """The signature rows `rows`, in that order."""
+    idx = np.array(rows, dtype=np.int64)
+    return Signatures(
+        keys=[sig.keys[i] for i in rows],
+        digest=[sig.digest[i] for i in rows],
+        length=sig.length[idx],
+        truncated=sig.truncated[idx],
+        title=[sig.title[i] for i in rows],
+        title_cut=sig.title_cut[idx],
+        bands=(sig.bands[0][idx], sig.bands[1][idx]),
+        openings=sig.openings[idx],
+    )
