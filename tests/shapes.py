@@ -108,13 +108,13 @@ class Corpus:
         return out
 
 
-def add_plain(c: Corpus, r: random.Random, n: int) -> None:
+def add_plain(c: Corpus, r: random.Random, n: int, tag: str) -> None:
     """n independent stories, some listed twice (exact copies)."""
     for k in range(n):
         title, body = title_text(r), story_text(r, r.randint(6, 20))
-        c.add("plain", f"plain{k}", title, body)
+        c.add("plain", f"{tag}.{k}", title, body)
         if r.random() < 0.2:
-            c.add("plain", f"plain{k}", title, body)
+            c.add("plain", f"{tag}.{k}", title, body)
 
 
 def add_family(c: Corpus, r: random.Random, copies: int, changes: int, tag: str) -> None:
@@ -168,7 +168,7 @@ def build(seed: int, plan: list[tuple[str, int]]) -> Corpus:
     c = Corpus()
     for k, (shape, size) in enumerate(plan):
         if shape == "plain":
-            add_plain(c, r, size)
+            add_plain(c, r, size, f"plain{k}")
         elif shape == "family":
             add_family(c, r, size, r.choice((3, 6, 40)), f"family{k}")
         elif shape == "report":
