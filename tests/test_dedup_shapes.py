@@ -80,7 +80,10 @@ def test_adding_unrelated_copies_does_not_change_a_cluster() -> None:
     items = family(120, 15, seed=7)
     others = family(120, 15, seed=8)
     alone = {c.members for c in cluster(items)}
-    mixed = {c.members for c in cluster(items + [DedupItem("x" + o.key, o.title, o.text) for o in others])}
+    mixed = {
+        c.members
+        for c in cluster(items + [DedupItem("x" + o.key, o.title, o.text) for o in others])
+    }
     assert alone <= mixed
 
 

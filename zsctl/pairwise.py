@@ -63,6 +63,9 @@ WINDOWS = 4  # opening windows indexed per text: its first 120 characters
 WINDOW_HASHES = 4  # min-hashes per window: one edit in it misses all four with odds ~1e-4
 TITLE_KEY = 12  # normalised title characters that form the title key
 MIN_TITLE = 4  # a normalised title shorter than this never matches another
+# A title carried by more records than this ("招商引资工作动态") names a column, not a story: it
+# proves nothing, and comparing every pair under it would be quadratic.
+TITLE_BUCKET = 256
 OPENING_SLACK = (1.1, 10)  # A's opening checked for S: 1.1 * |S| + 10 characters
 _BATCH = 256
 _SET_CACHE = 4096  # shingle sets alive at once while verifying
@@ -108,7 +111,9 @@ def signatures(items: Sequence[DedupItem], threshold: float) -> Signatures:
         distinct = _distinct_estimate(filled)
         ok = (sh.counts > 0) & (distinct >= sampled_from)
         bands[0][base : base + len(batch)][ok] = _band_keys(sig[ok], rows)
-        full = np.flatnonzero((sh.counts > 0) & ((sh.counts < _FULL_BELOW) | (distinct < _FULL_BELOW)))
+        full = np.flatnonzero(
+            (sh.counts > 0) & ((sh.counts < _FULL_BELOW) | (distinct < _FULL_BELOW))
+        )
         if len(full):
             short = _shingle_batch(*_select(cps, lens, full.tolist()))
             sig = _oph(short.hashes, short.slot, len(full), _FULL_VALUE_BITS)[0]
@@ -163,9 +168,7 @@ def _bucket_runs(values: NDArray[np.int64]) -> list[NDArray[np.int64]]:
     sv = values[order]
     starts = np.flatnonzero(np.concatenate(([True], sv[1:] != sv[:-1])))
     bounds = np.append(starts, len(order))
-    return [
-        np.sort(order[a:b]) for a, b in itertools.pairwise(bounds.tolist()) if b - a >= 2
-    ]
+    return [np.sort(order[a:b]) for a, b in itertools.pairwise(bounds.tolist()) if b - a >= 2]
 
 
 def _all_pairs(members: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -227,8 +230,8 @@ def candidate_pairs(
     )
     titled[~comparable] = -1
     for run in _bucket_runs(titled):
-        if np.all(roots[run] == roots[run[0]]):
-            continue  # near copies under one title: nothing to contain
+        if len(run) > TITLE_BUCKET or np.all(roots[run] == roots[run[0]]):
+            continue  # a generic title, or near copies under one title: nothing to contain
         p = _all_pairs(run)
         p = p[roots[p[:, 0]] != roots[p[:, 1]]]
         out.append(np.concatenate([p, p[:, ::-1]]))
