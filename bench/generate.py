@@ -33,8 +33,8 @@ snippets of each report), ``boilerplate`` (different stories opening with one of
 paragraph), ``snippets`` (listing snippets cut with …), ``titles`` (one generic title over
 different stories). The bench reports precision and recall per shape.
 
-Everything is a pure function of (seed, N, shape): articles are rebuilt from their id when re-listed,
-so the generator writes dump by dump and keeps only O(N) small integers in memory.
+Everything is a pure function of (seed, N, shape): articles are rebuilt from their id when
+re-listed, so the generator writes dump by dump and keeps only O(N) small integers in memory.
 """
 
 from __future__ import annotations

@@ -35,7 +35,6 @@ from zsctl.dedup import (
     _FULL_BELOW,
     _FULL_VALUE_BITS,
     _SAMPLED_VALUE_BITS,
-    MIN_CHARS,
     NUM_BINS,
     Cluster,
     DedupItem,
