@@ -179,3 +179,18 @@ def test_incremental_ingest_equals_a_full_one(
     full = root / "full.db"
     ingest(shapes.write_seeds(root / "full", final), full)
     assert export_bytes(db) == export_bytes(full)
+
+
+@settings(max_examples=25, deadline=None)
+@given(shapes.corpora(max_records=500), st.randoms(use_true_random=False))
+def test_a_union_of_clusters_clusters_alone_as_in_the_whole(
+    corpus: shapes.Corpus, rnd: random.Random
+) -> None:
+    # What an incremental ingest relies on: re-clustering only the clusters a change touches
+    # gives exactly what clustering everything gives for them (members, edges, kept record).
+    items = items_of(corpus)
+    whole = cluster(items)
+    chosen = [c for c in whole if rnd.random() < 0.4]
+    keys = {k for c in chosen for k in c.members}
+    alone = cluster([it for it in items if it.key in keys])
+    assert alone == sorted(chosen, key=lambda c: c.representative)
