@@ -20,7 +20,7 @@ from tests import shapes
 from zsctl.dedup import DedupItem, _intersection_size, _sets_of
 from zsctl.export import write_jsonl
 from zsctl.ingest import ingest
-from zsctl.pairwise import cluster
+from zsctl.pairwise import affected, cluster, matching, record_codes, signatures
 from zsctl.query import Filters, iter_details
 from zsctl.store import connect_read
 
@@ -194,3 +194,37 @@ def test_a_union_of_clusters_clusters_alone_as_in_the_whole(
     keys = {k for c in chosen for k in c.members}
     alone = cluster([it for it in items if it.key in keys])
     assert alone == sorted(chosen, key=lambda c: c.representative)
+
+
+@settings(max_examples=30, deadline=None)
+@given(shapes.corpora(max_records=500), st.randoms(use_true_random=False))
+def test_recomputing_the_affected_clusters_gives_the_full_result(
+    corpus: shapes.Corpus, rnd: random.Random
+) -> None:
+    # The library side of an incremental ingest: with per-record codes stored, records added
+    # and removed touch a set of stored clusters; re-clustering those (plus the new records)
+    # and keeping every other cluster gives exactly the clusters of the final set.
+    items = items_of(corpus)
+    rnd.shuffle(items)
+    split = rnd.randrange(len(items) + 1)
+    old, new = items[:split], items[split:]
+    removed = {it.key for it in old if rnd.random() < 0.2}
+    sig_old = signatures(sorted(old, key=lambda it: it.key), 0.8)
+    stored = dict(zip(sig_old.keys, record_codes(sig_old), strict=True))
+    before = cluster(old)
+    cluster_of = {k: c.members for c in before for k in c.members}
+
+    def members_of(keys: set[str]) -> set[str]:
+        return {m for k in keys for m in cluster_of[k]}
+
+    def codes_of(keys: set[str]) -> list[tuple[int, int]]:
+        return [c for k in keys for c in stored[k]]
+
+    new_sorted = sorted(new, key=lambda it: it.key)
+    seed = [c for cs in record_codes(signatures(new_sorted, 0.8)) for c in cs] if new else []
+    seed += codes_of(removed)
+    redo = affected(seed, removed, matching(stored), codes_of, members_of)
+    final = [it for it in items if it.key not in removed]
+    kept = [c for c in before if not set(c.members) & redo]
+    again = cluster([it for it in final if it.key in redo or it in new])
+    assert sorted(kept + again, key=lambda c: c.representative) == cluster(final)

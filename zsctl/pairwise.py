@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -413,3 +413,88 @@ def _subset(sig: Signatures, rows: list[int]) -> Signatures:
         bands=(sig.bands[0][idx], sig.bands[1][idx]),
         openings=sig.openings[idx],
     )
+
+
+# ------------------------------------------------------- per-record state for incremental runs
+
+INDEX, PROBE = 1, 2  # roles of a code: others find this record by it / it finds others by it
+_KIND_SHIFT = 40
+
+
+def record_codes(sig: Signatures) -> list[list[tuple[int, int]]]:
+    """Each record's candidate codes with their roles: what the corpus stores per record.
+
+    Two records are candidates of each other (in some tier) only if one's PROBE code is the
+    other's INDEX code, so a new record finds every record whose clustering it can change by
+    looking its codes up, and nothing else.
+    """
+    both = INDEX | PROBE
+    out: list[list[tuple[int, int]]] = []
+    deepest = np.minimum(sig.length // WINDOW - 1, WINDOWS - 1)
+    for i in range(len(sig.keys)):
+        codes: list[tuple[int, int]] = []
+        d = sig.digest[i]
+        if d is not None:
+            codes.append((int.from_bytes(d[:5], "little"), both))
+        for f, fam in enumerate(sig.bands):
+            codes += [
+                (((1 + f * 64 + b) << _KIND_SHIFT) | v, both)
+                for b, v in enumerate(fam[i].tolist())
+                if v >= 0
+            ]
+        for w, row in enumerate(sig.openings[i].tolist()):
+            probe = bool(sig.truncated[i]) and w == deepest[i]
+            codes += [
+                (((200 + h) << _KIND_SHIFT) | v, both if probe else INDEX)
+                for h, v in enumerate(row)
+                if v >= 0
+            ]
+        if len(sig.title[i]) >= MIN_TITLE:
+            key = _title_key(sig.title[i]) & ((1 << _KIND_SHIFT) - 1)
+            codes.append(((300 << _KIND_SHIFT) | key, both))
+        out.append(sorted(set(codes)))
+    return out
+
+
+Codes = list[tuple[int, int]]
+
+
+def affected(
+    seed_codes: Codes,
+    seed_keys: set[str],
+    matches: Callable[[Codes], set[str]],
+    codes_of: Callable[[set[str]], Codes],
+    members_of: Callable[[set[str]], set[str]],
+) -> set[str]:
+    """Stored records whose clusters must be recomputed when records come, go or change.
+
+    `seed_codes` are the codes of the new records and the stored codes of the removed ones,
+    `seed_keys` the removed ones' keys; `matches` gives the stored records a list of codes
+    finds (PROBE against INDEX and back), `codes_of` stored records' codes, `members_of` the
+    members of the stored clusters of some records. Two rounds: the clusters the change
+    touches, then the clusters their snippets might move to once a container is gone or has
+    joined their own cluster. The result is a union of whole stored clusters.
+    """
+    touched = members_of(seed_keys | matches(seed_codes))
+    return members_of(touched | matches(codes_of(touched)))
+
+
+def matching(stored: dict[str, Codes]) -> Callable[[Codes], set[str]]:
+    """`matches` over codes held in memory (the corpus does the same in SQL)."""
+    index: dict[tuple[int, int], set[str]] = {}
+    for key, codes in stored.items():
+        for code, role in codes:
+            for r in (INDEX, PROBE):
+                if role & r:
+                    index.setdefault((code, r), set()).add(key)
+
+    def matches(codes: Codes) -> set[str]:
+        found: set[str] = set()
+        for code, role in codes:
+            if role & PROBE:
+                found |= index.get((code, INDEX), set())
+            if role & INDEX:
+                found |= index.get((code, PROBE), set())
+        return found
+
+    return matches
