@@ -17,12 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests import shapes
-from zsctl.dedup import DedupItem, _intersection_size, _sets_of
-from zsctl.export import write_jsonl
+from zsctl.dedup.cluster import affected, cluster, matching, record_codes, signatures
+from zsctl.dedup.shingles import DedupItem, _intersection_size, _sets_of
+from zsctl.export.encode import write_jsonl
 from zsctl.ingest import ingest
-from zsctl.pairwise import affected, cluster, matching, record_codes, signatures
-from zsctl.query import Filters, iter_details
-from zsctl.store import connect_read
+from zsctl.query.articles import iter_details
+from zsctl.query.filters import Filters
+from zsctl.store.corpus import connect_read
 
 
 def items_of(corpus: shapes.Corpus) -> list[DedupItem]:
