@@ -17,7 +17,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from zsctl.dedup.articles import build_articles
+from zsctl.dedup import stage
 from zsctl.errors import CorpusError
 from zsctl.parse.rules import default_rules
 from zsctl.parse.worker import DumpOutcome, read_all
@@ -134,17 +134,16 @@ def _stages(
         stats.records, stats.articles = writes.count_existing(db)
         stats.duplicates = stats.records - stats.articles
         return restat > 0
-    # 4. dedup and 5. articles: clusters become articles one at a time as they are written.
-    records, districts = writes.load_records(db, fresh)
+    # 4. dedup and 5. articles: only the clusters the change touches are recomputed.
+    full = writes.meta(db, "threshold") != repr(threshold)
+    out = stage.run(db, fresh, threshold, full=full)
     del fresh
-    stats.records = len(records)
-    done = writes.write_articles(db, build_articles(records, threshold, districts))
-    stats.articles, stats.written, stats.deleted = done.articles, done.written, done.deleted
-    stats.duplicates = len(records) - done.articles
-    writes.store_bodies_once(db, records, done.kept)
-    del records, districts  # the index build below is the other large allocation
+    done = out.done
+    stats.records, stats.articles = out.records, out.articles
+    stats.written, stats.deleted = done.written, done.deleted
+    stats.duplicates = out.records - out.articles
     # 6. index
-    writes.update_index(db, done.removed, done.added, done.articles, pool)
+    writes.update_index(db, done.removed, done.added, out.articles, pool)
     writes.set_meta(db, "threshold", repr(threshold))  # another threshold re-clusters next time
     return True
 

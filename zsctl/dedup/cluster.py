@@ -67,6 +67,7 @@ __all__ = [
     "affected",
     "candidate_pairs",
     "cluster",
+    "cluster_signed",
     "containment_score",
     "jaccard",
     "record_codes",
@@ -389,6 +390,13 @@ def cluster(
     items: Sequence[DedupItem], *, threshold: float = 0.8, containment: float = 0.9
 ) -> list[Cluster]:
     """Cluster items: components of verified exact, near and contained edges."""
+    return cluster_signed(items, threshold=threshold, containment=containment)[0]
+
+
+def cluster_signed(
+    items: Sequence[DedupItem], *, threshold: float = 0.8, containment: float = 0.9
+) -> tuple[list[Cluster], Signatures | None]:
+    """`cluster`, and the items' signatures (in key order; None when there are no items)."""
     if not (0.0 < threshold <= 1.0 and 0.0 < containment <= 1.0):
         raise ValueError("threshold and containment must be in (0, 1]")
     ordered = sorted(items, key=lambda it: it.key)
@@ -396,7 +404,7 @@ def cluster(
         if prev.key == cur.key:
             raise ValueError(f"duplicate key {cur.key!r}")
     if not ordered:
-        return []
+        return [], None
     sig = signatures(ordered, threshold)
     groups = _Groups([], [], [], [], {})
     _add_to_groups(groups, 0, sig.digest, sig.length)
@@ -413,7 +421,7 @@ def cluster(
     contained = [(s, a, score) for s, (a, score) in sorted(best.items())]
     for s, a, _ in contained:
         uf.union(s, a)
-    return _assemble(ordered, groups, sig.length, uf, near, contained)
+    return _assemble(ordered, groups, sig.length, uf, near, contained), sig
 
 
 def _subset(sig: Signatures, rows: list[int]) -> Signatures:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from zsctl.errors import CorpusError
 
-CORPUS_SCHEMA_VERSION = 5  # bump on every schema change: an older corpus is refused, not misread
+CORPUS_SCHEMA_VERSION = 6  # bump on every schema change: an older corpus is refused, not misread
 APPLICATION_ID = 0x7A73_6374  # "zsct": marks the file as a zsctl corpus
 
 SCHEMA = """
@@ -92,6 +92,16 @@ CREATE TABLE article_edges (
     score REAL NOT NULL
 );
 CREATE INDEX article_edges_article ON article_edges(article_id);
+-- Each record's candidate codes (zsctl/store/codes.py): exact digest, LSH band keys, opening
+-- windows, title. role: 1 others find the record by it, 2 it finds others by it, 3 both.
+-- Rows of removed records stay until the next dedup stage, which needs them.
+CREATE TABLE record_codes (
+    code INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    role INTEGER NOT NULL,
+    PRIMARY KEY (code, key)
+) WITHOUT ROWID;
+CREATE INDEX record_codes_key ON record_codes(key);
 -- Which articles contain each character and each character pair (ASCII folded), over title
 -- and body: grep's candidate filter. gram: a code point, or ((c1 + 1) << 21) | c2 for a pair;
 -- postings: sorted article rowids (articles.n) as bitmap/delta chunks, see zsctl/grams.py;
