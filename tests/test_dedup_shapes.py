@@ -13,11 +13,12 @@ import random
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests import shapes
-from zsctl.dedup.cluster import affected, cluster, matching, record_codes, signatures
+from zsctl.dedup.cluster import CodeIndex, affected, cluster, record_codes, signatures
 from zsctl.dedup.shingles import DedupItem, _intersection_size, _sets_of
 from zsctl.export.encode import write_jsonl
 from zsctl.ingest import ingest
@@ -211,20 +212,17 @@ def test_recomputing_the_affected_clusters_gives_the_full_result(
     old, new = items[:split], items[split:]
     removed = {it.key for it in old if rnd.random() < 0.2}
     sig_old = signatures(sorted(old, key=lambda it: it.key), 0.8)
-    stored = dict(zip(sig_old.keys, record_codes(sig_old), strict=True))
+    index = CodeIndex(dict(zip(sig_old.keys, record_codes(sig_old), strict=True)))
     before = cluster(old)
     cluster_of = {k: c.members for c in before for k in c.members}
 
     def members_of(keys: set[str]) -> set[str]:
         return {m for k in keys for m in cluster_of[k]}
 
-    def codes_of(keys: set[str]) -> list[tuple[int, int]]:
-        return [c for k in keys for c in stored[k]]
-
     new_sorted = sorted(new, key=lambda it: it.key)
-    seed = [c for cs in record_codes(signatures(new_sorted, 0.8)) for c in cs] if new else []
-    seed += codes_of(removed)
-    redo = affected(seed, removed, matching(stored), codes_of, members_of)
+    parts = record_codes(signatures(new_sorted, 0.8)) if new else []
+    seed = np.concatenate([*parts, index.codes_of(removed)])
+    redo = affected(seed, removed, index.matches, index.codes_of, members_of)
     final = [it for it in items if it.key not in removed]
     kept = [c for c in before if not set(c.members) & redo]
     again = cluster([it for it in final if it.key in redo or it in new])

@@ -27,6 +27,7 @@ import hashlib
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -62,6 +63,7 @@ from zsctl.parse.tags import strip_tag
 __all__ = [
     "MIN_CHARS",
     "Cluster",
+    "CodeIndex",
     "DedupItem",
     "Signatures",
     "affected",
@@ -77,7 +79,7 @@ __all__ = [
 WINDOW = 30  # normalised characters per opening window (= MIN_CHARS: every text has one)
 WINDOWS = 4  # opening windows indexed per text: its first 120 characters
 WINDOW_HASHES = 4  # min-hashes per window: one edit in it misses all four with odds ~1e-4
-TITLE_KEY = 12  # normalised title characters that form the title key
+TITLE_PREFIX = 8  # normalised characters of a title that a cut-off title is looked up by
 MIN_TITLE = 4  # a normalised title shorter than this never matches another
 # A title carried by more records than this ("招商引资工作动态") names a column, not a story: it
 # proves nothing, and comparing every pair under it would be quadratic.
@@ -167,9 +169,23 @@ def _opening_keys(h: NDArray[np.uint32]) -> NDArray[np.int64]:
 
 
 def _title_key(title: str) -> int:
-    """Bucket of a normalised title: its first TITLE_KEY characters."""
-    digest = hashlib.blake2b(title[:TITLE_KEY].encode(), digest_size=7).digest()
+    """40-bit bucket of a normalised title (or of a title prefix)."""
+    digest = hashlib.blake2b(title.encode(), digest_size=5).digest()
     return int.from_bytes(digest, "little")
+
+
+def _title_keys(sig: Signatures, comparable: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """(n, 3): full-title key, prefix key, and the prefix key again for a cut title; -1 = none."""
+    out = np.full((len(sig.title), 3), -1, dtype=np.int64)
+    for i, t in enumerate(sig.title):
+        if not comparable[i] or len(t) < MIN_TITLE:
+            continue
+        out[i, 0] = _title_key(t)
+        if len(t) >= TITLE_PREFIX:
+            out[i, 1] = _title_key("\0" + t[:TITLE_PREFIX])
+            if sig.title_cut[i]:
+                out[i, 2] = out[i, 1]
+    return out
 
 
 # ------------------------------------------------------------------------ stage 2: candidates
@@ -241,16 +257,20 @@ def candidate_pairs(
         if total:
             pos = np.repeat(lo, cnt) + (np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt))
             out.append(np.stack([np.repeat(probe_owner, cnt), flat_owner[pos]], axis=1))
-    titled = np.array(
-        [_title_key(t) if len(t) >= MIN_TITLE else -1 for t in sig.title], dtype=np.int64
-    )
-    titled[~comparable] = -1
-    for run in _bucket_runs(titled):
+    titles = _title_keys(sig, comparable)
+    for run in _bucket_runs(titles[:, 0]):
         if len(run) > TITLE_BUCKET or np.all(roots[run] == roots[run[0]]):
             continue  # a generic title, or near copies under one title: nothing to contain
         p = _all_pairs(run)
         p = p[roots[p[:, 0]] != roots[p[:, 1]]]
         out.append(np.concatenate([p, p[:, ::-1]]))
+    cut = np.flatnonzero(titles[:, 2] >= 0)
+    if len(cut):  # a cut-off title looks up the titles that begin like it
+        for run in _bucket_runs(titles[:, 1]):
+            s_rows = run[np.isin(run, cut)]
+            if len(s_rows) and len(run) <= TITLE_BUCKET:
+                pairs_cut = np.stack(np.meshgrid(s_rows, run, indexing="ij"), -1).reshape(-1, 2)
+                out.append(pairs_cut[pairs_cut[:, 0] != pairs_cut[:, 1]])
     if not out:
         return np.zeros((0, 2), dtype=np.int64)
     pairs = np.concatenate(out)
@@ -442,45 +462,47 @@ def _subset(sig: Signatures, rows: list[int]) -> Signatures:
 # ------------------------------------------------------- per-record state for incremental runs
 
 INDEX, PROBE = 1, 2  # roles of a code: others find this record by it / it finds others by it
-_KIND_SHIFT = 40
+BOTH = INDEX | PROBE
+_KIND_SHIFT = 40  # code = kind << 40 | a 40-bit value; stored as code << 2 | role
+_MASK40 = (1 << _KIND_SHIFT) - 1
+Codes = NDArray[np.int64]  # packed (code << 2 | role), sorted
 
 
-def record_codes(sig: Signatures) -> list[list[tuple[int, int]]]:
+def _pack(kind: int | NDArray[np.int64], value: NDArray[np.int64], role: Any) -> Codes:
+    """Packed codes; -1 where value is -1 (absent)."""
+    packed: NDArray[np.int64] = (((kind << _KIND_SHIFT) | (value & _MASK40)) << 2) | role
+    return np.where(value >= 0, packed, -1)
+
+
+def record_codes(sig: Signatures) -> list[Codes]:
     """Each record's candidate codes with their roles: what the corpus stores per record.
 
     Two records are candidates of each other (in some tier) only if one's PROBE code is the
     other's INDEX code, so a new record finds every record whose clustering it can change by
     looking its codes up, and nothing else.
     """
-    both = INDEX | PROBE
-    out: list[list[tuple[int, int]]] = []
+    n = len(sig.keys)
+    if n == 0:
+        return []
+    cols: list[NDArray[np.int64]] = []
+    digest = np.array(
+        [-1 if d is None else int.from_bytes(d[:5], "little") for d in sig.digest], np.int64
+    )
+    cols.append(_pack(0, digest, BOTH)[:, None])
+    for f, fam in enumerate(sig.bands):
+        kinds = 1 + f * 64 + np.arange(fam.shape[1], dtype=np.int64)
+        cols.append(_pack(kinds[None, :], fam, BOTH))
     deepest = np.minimum(sig.length // WINDOW - 1, WINDOWS - 1)
-    for i in range(len(sig.keys)):
-        codes: list[tuple[int, int]] = []
-        d = sig.digest[i]
-        if d is not None:
-            codes.append((int.from_bytes(d[:5], "little"), both))
-        for f, fam in enumerate(sig.bands):
-            codes += [
-                (((1 + f * 64 + b) << _KIND_SHIFT) | v, both)
-                for b, v in enumerate(fam[i].tolist())
-                if v >= 0
-            ]
-        for w, row in enumerate(sig.openings[i].tolist()):
-            probe = bool(sig.truncated[i]) and w == deepest[i]
-            codes += [
-                (((200 + h) << _KIND_SHIFT) | v, both if probe else INDEX)
-                for h, v in enumerate(row)
-                if v >= 0
-            ]
-        if len(sig.title[i]) >= MIN_TITLE:
-            key = _title_key(sig.title[i]) & ((1 << _KIND_SHIFT) - 1)
-            codes.append(((300 << _KIND_SHIFT) | key, both))
-        out.append(sorted(set(codes)))
-    return out
-
-
-Codes = list[tuple[int, int]]
+    probe = sig.truncated[:, None] & (np.arange(WINDOWS)[None, :] == deepest[:, None])
+    role = np.where(probe, BOTH, INDEX)[:, :, None]
+    kinds = 200 + np.arange(WINDOW_HASHES, dtype=np.int64)[None, None, :]
+    cols.append(_pack(kinds, sig.openings, role).reshape(n, -1))
+    titles = _title_keys(sig, np.ones(n, dtype=np.bool_))
+    cols.append(_pack(300, titles[:, 0], BOTH)[:, None])
+    cols.append(_pack(301, titles[:, 1], INDEX)[:, None])
+    cols.append(_pack(301, titles[:, 2], PROBE)[:, None])
+    table = np.concatenate(cols, axis=1)
+    return [unique_sorted(row[row >= 0]) for row in table]
 
 
 def affected(
@@ -503,22 +525,33 @@ def affected(
     return members_of(touched | matches(codes_of(touched)))
 
 
-def matching(stored: dict[str, Codes]) -> Callable[[Codes], set[str]]:
-    """`matches` over codes held in memory (the corpus does the same in SQL)."""
-    index: dict[tuple[int, int], set[str]] = {}
-    for key, codes in stored.items():
-        for code, role in codes:
-            for r in (INDEX, PROBE):
-                if role & r:
-                    index.setdefault((code, r), set()).add(key)
+class CodeIndex:
+    """Stored records' codes, sorted for look-ups (the corpus loads it from record_codes)."""
 
-    def matches(codes: Codes) -> set[str]:
-        found: set[str] = set()
-        for code, role in codes:
-            if role & PROBE:
-                found |= index.get((code, INDEX), set())
-            if role & INDEX:
-                found |= index.get((code, PROBE), set())
-        return found
+    def __init__(self, stored: dict[str, Codes]) -> None:
+        self.keys = sorted(stored)
+        self.stored = stored
+        parts = [stored[k] for k in self.keys]
+        owner = np.repeat(np.arange(len(parts)), [len(p) for p in parts])
+        flat = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        order = np.argsort(flat, kind="stable")
+        self.flat, self.owner = flat[order], owner[order]
 
-    return matches
+    def matches(self, codes: Codes) -> set[str]:
+        """Stored records whose INDEX codes are among `codes`' PROBE codes, and back."""
+        found: set[int] = set()
+        base = codes >> 2 << 2
+        for role, want in ((PROBE, INDEX), (INDEX, PROBE)):
+            mine = base[(codes & role) != 0]
+            for theirs in (want, BOTH):
+                target = np.unique(mine | theirs)
+                lo = np.searchsorted(self.flat, target, "left")
+                hi = np.searchsorted(self.flat, target, "right")
+                for a, b in zip(lo.tolist(), hi.tolist(), strict=True):
+                    found.update(self.owner[a:b].tolist())
+        return {self.keys[i] for i in found}
+
+    def codes_of(self, keys: set[str]) -> Codes:
+        """The stored codes of some records."""
+        parts = [self.stored[k] for k in sorted(keys) if k in self.stored]
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)

@@ -14,6 +14,8 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from zsctl.dedup.articles import build_articles
 from zsctl.dedup.cluster import (
     Codes,
@@ -77,17 +79,18 @@ def _plan(
     db: sqlite3.Connection, fresh: dict[str, str], present: set[str], threshold: float
 ) -> tuple[set[str], set[str], set[str]]:
     """Records to re-cluster, stored articles they replace, and records whose codes are stale."""
-    coded = codes.coded_keys(db)
+    index = codes.load_index(db)
+    coded = set(index.keys)
     stale = (coded - present) | (coded & set(fresh))  # removed, or re-parsed with a new text
     new, _ = writes.load_records(db, fresh, set(fresh))
     items = [DedupItem(r.key, r.title, r.body) for r in new]
-    seed: Codes = [c for cs in record_codes(signatures(items, threshold)) for c in cs]
-    seed += codes.codes_of(db, stale)
+    parts = record_codes(signatures(items, threshold)) if items else []
+    seed: Codes = np.concatenate([*parts, index.codes_of(stale)])
     touched = affected(
         seed,
         stale,
-        lambda found: codes.matches(db, found),
-        lambda keys: codes.codes_of(db, keys),
+        index.matches,
+        index.codes_of,
         lambda keys: codes.members_of(db, keys),
     )
     replacing = codes.articles_of(db, touched | stale)

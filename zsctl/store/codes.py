@@ -11,7 +11,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 
-from zsctl.dedup.cluster import INDEX, PROBE, Codes
+import numpy as np
+
+from zsctl.dedup.cluster import CodeIndex, Codes
 
 _CHUNK = 500  # parameters per statement, under SQLite's limit
 
@@ -25,33 +27,10 @@ def _in(n: int) -> str:
     return ",".join("?" * n)
 
 
-def coded_keys(db: sqlite3.Connection) -> set[str]:
-    """Keys of the records whose codes are stored (removed records' codes linger until dedup)."""
-    return {k for (k,) in db.execute("SELECT DISTINCT key FROM record_codes")}
-
-
-def codes_of(db: sqlite3.Connection, keys: Iterable[str]) -> Codes:
-    """The stored codes of some records."""
-    out: Codes = []
-    for part in _chunks(sorted(keys)):
-        sql = f"SELECT code, role FROM record_codes WHERE key IN ({_in(len(part))})"
-        out += db.execute(sql, part).fetchall()
-    return out
-
-
-def matches(db: sqlite3.Connection, codes: Codes) -> set[str]:
-    """Stored records that `codes` find: their INDEX codes among its PROBE codes, and back."""
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS probe (code INTEGER, role INTEGER)")
-    db.execute("DELETE FROM probe")
-    db.executemany("INSERT INTO probe VALUES (?, ?)", codes)
-    rows = db.execute(
-        "SELECT DISTINCT r.key FROM probe p JOIN record_codes r ON r.code = p.code"
-        f" WHERE ((p.role & {PROBE}) AND (r.role & {INDEX}))"
-        f" OR ((p.role & {INDEX}) AND (r.role & {PROBE}))"
-    )
-    found = {k for (k,) in rows}
-    db.execute("DELETE FROM probe")
-    return found
+def load_index(db: sqlite3.Connection) -> CodeIndex:
+    """Every stored record's codes (removed records' codes linger until the dedup stage)."""
+    rows = db.execute("SELECT key, codes FROM record_codes")
+    return CodeIndex({k: np.frombuffer(blob, dtype="<i8").astype(np.int64) for k, blob in rows})
 
 
 def members_of(db: sqlite3.Connection, keys: Iterable[str]) -> set[str]:
@@ -77,12 +56,11 @@ def articles_of(db: sqlite3.Connection, keys: Iterable[str]) -> set[str]:
 
 
 def replace_codes(db: sqlite3.Connection, stale: Iterable[str], rows: dict[str, Codes]) -> None:
-    """Drop the codes of stale records, store those of new ones."""
-    for part in _chunks(sorted(set(stale) | set(rows))):
-        db.execute(f"DELETE FROM record_codes WHERE key IN ({_in(len(part))})", part)
+    """Drop the codes of stale records, store those of new ones (one blob per record)."""
+    db.executemany("DELETE FROM record_codes WHERE key = ?", ((k,) for k in sorted(stale)))
     db.executemany(
-        "INSERT OR IGNORE INTO record_codes VALUES (?, ?, ?)",
-        ((code, key, role) for key, codes in rows.items() for code, role in codes),
+        "INSERT OR REPLACE INTO record_codes VALUES (?, ?)",
+        ((key, c.astype("<i8").tobytes()) for key, c in sorted(rows.items())),
     )
 
 

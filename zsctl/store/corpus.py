@@ -93,15 +93,10 @@ CREATE TABLE article_edges (
 );
 CREATE INDEX article_edges_article ON article_edges(article_id);
 -- Each record's candidate codes (zsctl/store/codes.py): exact digest, LSH band keys, opening
--- windows, title. role: 1 others find the record by it, 2 it finds others by it, 3 both.
--- Rows of removed records stay until the next dedup stage, which needs them.
-CREATE TABLE record_codes (
-    code INTEGER NOT NULL,
-    key TEXT NOT NULL,
-    role INTEGER NOT NULL,
-    PRIMARY KEY (code, key)
-) WITHOUT ROWID;
-CREATE INDEX record_codes_key ON record_codes(key);
+-- windows, title, as sorted little-endian int64 (code << 2 | role; role 1: others find the
+-- record by it, 2: it finds others by it, 3: both). Rows of removed records stay until the
+-- next dedup stage, which needs them.
+CREATE TABLE record_codes (key TEXT PRIMARY KEY, codes BLOB NOT NULL);
 -- Which articles contain each character and each character pair (ASCII folded), over title
 -- and body: grep's candidate filter. gram: a code point, or ((c1 + 1) << 21) | c2 for a pair;
 -- postings: sorted article rowids (articles.n) as bitmap/delta chunks, see zsctl/grams.py;
