@@ -39,6 +39,7 @@ from zsctl.dedup.shingles import (
     _SAMPLED_VALUE_BITS,
     MIN_CHARS,
     NUM_BINS,
+    SHINGLE,
     Cluster,
     DedupItem,
     _add_to_groups,
@@ -53,6 +54,7 @@ from zsctl.dedup.shingles import (
     _sample,
     _select,
     _shingle_batch,
+    _Shingled,
     _UnionFind,
     containment_score,
     jaccard,
@@ -136,8 +138,7 @@ def signatures(items: Sequence[DedupItem], threshold: float) -> Signatures:
             short = _shingle_batch(*_select(cps, lens, full.tolist()))
             sig = _oph(short.hashes, short.slot, len(full), _FULL_VALUE_BITS)[0]
             bands[1][base + full] = _band_keys(sig, rows)
-        for k in range(len(batch)):
-            openings[base + k] = _opening_keys(sh.of(k))
+        openings[base : base + len(batch)] = _opening_keys(sh)
     titles_raw = [strip_tag(it.title) for it in items]
     tcps, tlens = normalize_batch(titles_raw)
     flat = tcps.tobytes().decode("utf-32-le", "surrogatepass")
@@ -155,16 +156,20 @@ def signatures(items: Sequence[DedupItem], threshold: float) -> Signatures:
     )
 
 
-def _opening_keys(h: NDArray[np.uint32]) -> NDArray[np.int64]:
-    """Min-hashes of the shingles lying wholly inside each opening window of a text."""
-    out = np.full((WINDOWS, WINDOW_HASHES), -1, dtype=np.int64)
-    per = WINDOW - 5 + 1  # shingles wholly inside one window
+def _opening_keys(sh: _Shingled) -> NDArray[np.int64]:
+    """(n, WINDOWS, WINDOW_HASHES) min-hashes of the shingles lying wholly inside each opening
+    window of each text of a batch; -1 for windows a text does not fill."""
+    n = len(sh.counts)
+    out = np.full((n, WINDOWS, WINDOW_HASHES), -1, dtype=np.int64)
+    per = WINDOW - SHINGLE + 1  # shingles wholly inside one window
     for w in range(WINDOWS):
-        part = h[w * WINDOW : w * WINDOW + per]
-        if len(part) < per:
+        rows = np.flatnonzero(sh.counts >= w * WINDOW + per)
+        if len(rows) == 0:
             break
-        mixed = (part[None, :] * _MIX[:, None]) ^ (part[None, :] >> np.uint32(13))
-        out[w] = mixed.min(axis=1).astype(np.int64) | (w << 32)
+        pos = sh.starts[rows][:, None] + w * WINDOW + np.arange(per)[None, :]
+        part = sh.hashes[pos]  # (rows, per)
+        mixed = (part[None, :, :] * _MIX[:, None, None]) ^ (part[None, :, :] >> np.uint32(13))
+        out[rows, w] = mixed.min(axis=2).T.astype(np.int64) | (w << 32)
     return out
 
 
@@ -398,7 +403,12 @@ def _contained(sig: Signatures, sets: _Sets, texts: Sequence[str], s: int, a: in
         return 0.0
     scale, extra = OPENING_SLACK
     window = int(scale * int(sig.length[s])) + extra
-    cps, lens = normalize_batch([texts[a]])
+    # Normalisation only drops characters, so a raw prefix twice as long (and some) nearly
+    # always holds the window; otherwise take the whole text.
+    head = texts[a][: 2 * window + 200]
+    cps, lens = normalize_batch([head])
+    if int(lens[0]) < window and len(head) < len(texts[a]):
+        cps, lens = normalize_batch([texts[a]])
     sh = _shingle_batch(cps[:window], np.array([min(window, int(lens[0]))], dtype=np.int64))
     return _intersection_size(small, unique_sorted(sh.of(0))) / len(small)
 
