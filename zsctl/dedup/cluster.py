@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from zsctl.arrays import unique_sorted
 from zsctl.dedup.normalize import TRUNCATION_MARKERS, is_truncated, normalize_batch
 from zsctl.dedup.shingles import (
     _FULL_BELOW,
@@ -58,7 +59,6 @@ from zsctl.dedup.shingles import (
     _UnionFind,
     containment_score,
     jaccard,
-    unique_sorted,
 )
 from zsctl.parse.tags import strip_tag
 
