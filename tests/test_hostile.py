@@ -1107,7 +1107,7 @@ SCHEMA_FINGERPRINTS = {
     3: "f3898aca27a6d8d2",
     4: "3da2fa0287ab7840",
     5: "2f52f1ce40023160",
-    6: "0409e2f49cc4c0b1",
+    6: "a8953128285da41e",
 }
 
 

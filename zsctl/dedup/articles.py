@@ -20,11 +20,12 @@ def build_articles(
     records: Sequence[StoredRecord],
     threshold: float = 0.8,
     districts: Districts | None = None,
-    signed: Callable[[Signatures], None] | None = None,
+    signed: Callable[[Signatures, int], None] | None = None,
 ) -> Iterator[Article]:
     """Cluster records into articles, one at a time: fullest body kept, earliest date.
 
-    `signed` receives the records' signatures (what the corpus stores per record).
+    `signed` receives the records' signatures (what the corpus stores per record) and the
+    number of clusters, before the first article.
     """
     from zsctl.dedup.cluster import DedupItem, cluster_signed
 
@@ -34,7 +35,7 @@ def build_articles(
     clusters, sig = cluster_signed(items, threshold=threshold)
     del items
     if signed is not None and sig is not None:
-        signed(sig)
+        signed(sig, len(clusters))
     for c, identity in zip(clusters, _identities(clusters, by_key), strict=True):
         rep = by_key[c.representative]
         members = [by_key[k] for k in c.members]

@@ -11,12 +11,13 @@ gives, byte for byte (tests/test_dedup_shapes.py).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from zsctl.dedup.articles import build_articles
+from zsctl.dedup.changes import Changes, diff
 from zsctl.dedup.cluster import (
     Codes,
     DedupItem,
@@ -25,12 +26,13 @@ from zsctl.dedup.cluster import (
     record_codes,
     signatures,
 )
+from zsctl.model import Article
 from zsctl.store import codes, writes
 
 # Past this share of the corpus, re-clustering everything costs no more than the look-ups.
 FULL_SHARE = 0.5
 
-Phase = Callable[[str, int, int], None]  # (phase, done, total)
+Progress = Callable[[str, int, int | None, str], None]  # as zsctl.ingest.Progress
 
 
 @dataclass(slots=True)
@@ -41,13 +43,21 @@ class DedupOutcome:
     records: int
     articles: int
     done: writes.WriteResult
+    changes: Changes
 
 
 def run(
-    db: sqlite3.Connection, fresh: dict[str, str], threshold: float, *, full: bool
+    db: sqlite3.Connection,
+    fresh: dict[str, str],
+    threshold: float,
+    *,
+    full: bool,
+    progress: Progress | None = None,
 ) -> DedupOutcome:
     """Bring the articles in line with the records after `fresh` (key -> body) were stored."""
+    report = progress or (lambda phase, done, total, info: None)
     present = {k for (k,) in db.execute("SELECT key FROM records")}
+    report("cluster", 0, None, "")
     redo: set[str] | None = None
     replacing: set[str] | None = None
     if not full:
@@ -59,20 +69,32 @@ def run(
         stale = set()
     records, districts = writes.load_records(db, fresh, redo)
     new_codes: dict[str, Codes] = {}
+    total: list[int | None] = [None]
 
-    def keep_codes(sig: Signatures) -> None:
+    def keep_codes(sig: Signatures, clusters: int) -> None:
+        report("cluster", 1, 1, f"{len(records)} records")
+        total[0] = clusters
         wanted = sig.keys if redo is None else None
         for key, c in zip(sig.keys, record_codes(sig), strict=True):
             if wanted is not None or key in fresh:
                 new_codes[key] = c
 
-    done = writes.write_articles(
-        db, build_articles(records, threshold, districts, keep_codes), replacing
-    )
+    before = codes.memberships(db, replacing)
+    after: dict[str, set[str]] = {}
+
+    def noted(articles: Iterator[Article]) -> Iterator[Article]:
+        for n, a in enumerate(articles, start=1):
+            after[a.id] = {k for k, _, _ in a.sources}
+            if n % 256 == 0 or n == total[0]:
+                report("articles", n, total[0], "")
+            yield a
+
+    built = build_articles(records, threshold, districts, keep_codes)
+    done = writes.write_articles(db, noted(built), replacing)
     codes.replace_codes(db, stale, new_codes)
     writes.store_bodies_once(db, records, done.kept)
     n_records, n_articles = writes.count_existing(db)
-    return DedupOutcome(len(records), n_records, n_articles, done)
+    return DedupOutcome(len(records), n_records, n_articles, done, diff(before, after))
 
 
 def _plan(

@@ -55,6 +55,26 @@ def articles_of(db: sqlite3.Connection, keys: Iterable[str]) -> set[str]:
     return out
 
 
+def memberships(db: sqlite3.Connection, ids: set[str] | None) -> dict[str, set[str]]:
+    """Record keys of some stored articles (all when ids is None), by article id."""
+    out: dict[str, set[str]] = {}
+    if ids is None:
+        rows: Iterable[tuple[str, str]] = db.execute(
+            "SELECT article_id, record_key FROM article_sources"
+        )
+        for a, k in rows:
+            out.setdefault(a, set()).add(k)
+        return out
+    for part in _chunks(sorted(ids)):
+        sql = (
+            "SELECT article_id, record_key FROM article_sources"
+            f" WHERE article_id IN ({_in(len(part))})"
+        )
+        for a, k in db.execute(sql, part):
+            out.setdefault(a, set()).add(k)
+    return out
+
+
 def replace_codes(db: sqlite3.Connection, stale: Iterable[str], rows: dict[str, Codes]) -> None:
     """Drop the codes of stale records, store those of new ones (one blob per record)."""
     db.executemany("DELETE FROM record_codes WHERE key = ?", ((k,) for k in sorted(stale)))
