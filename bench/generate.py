@@ -24,8 +24,17 @@ its sentences are rewritten. Titles recombine halves of seed titles with sentenc
 the listed dates run from 2019 to 2026. Dumps are mostly UTF-8; some are GB18030,
 UTF-8 with BOM or UTF-16 LE with BOM, and some use CRLF line ends.
 
-Everything is a pure function of (seed, N): articles are rebuilt from their id when re-listed,
-so the generator writes dump by dump and keeps only O(N) small integers in memory.
+``--shape NAME`` turns a share (SHAPE_SHARE) of the N records into one of the shapes real dumps
+have besides independent stories, each with its ground truth, written as extra dash listings:
+``family`` (one story in hundreds of dumps: exact copies and light edits), ``variants`` (many
+near variants of one story, every variant a few characters from the original), ``reports``
+(long reports made of passages that are also separately titled short items, plus true listing
+snippets of each report), ``boilerplate`` (different stories opening with one official
+paragraph), ``snippets`` (listing snippets cut with …), ``titles`` (one generic title over
+different stories). The bench reports precision and recall per shape.
+
+Everything is a pure function of (seed, N, shape): articles are rebuilt from their id when
+re-listed, so the generator writes dump by dump and keeps only O(N) small integers in memory.
 """
 
 from __future__ import annotations
@@ -51,7 +60,7 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SEEDS = REPO / "seeds"
 DEFAULT_OUT = REPO / "bench" / "out" / "corpus"
 MARKER = ".generated.json"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: --shape
 
 LISTING_SIZE = 10
 LAYOUT_SHARE = {"dash": 0.60, "bullet": 0.25, "article": 0.15}  # share of records
@@ -128,6 +137,13 @@ EDIT_CHARS = (
     "的一是在了有和人这中大为上个国我以要时来用们生到作地于出就分对成会可主发年动同工也能下过"
     "产种面而方后多定行学法所民得经进着等部度家力里如水化高自理起物现实加量都两体制机当使点从业"
 )
+SHAPES = ("family", "variants", "reports", "boilerplate", "snippets", "titles")
+SHAPE_SHARE = 0.3  # of the records, with --shape
+BOILERPLATE = (
+    "为深入贯彻落实市委市政府关于优化营商环境的决策部署,进一步激发市场主体活力,"
+    "全面提升招商引资工作质效,现将有关工作情况通报如下。"
+)
+GENERIC_TITLES = ("招商引资工作动态", "重点项目建设进展情况", "营商环境优化工作简报", "一周要闻")
 NEAR_KINDS = (("chars", 30), ("punct", 20), ("spaces", 15), ("tag", 15), ("snippet", 20))
 
 
@@ -436,6 +452,64 @@ def _char_edits(paras: list[str], r: random.Random) -> list[str]:
     return paras
 
 
+# ------------------------------------------------------------------------- shapes
+def _fresh(m: Material, seed: int, r: random.Random) -> Article:
+    """A new article no other record shares (ids far above the base corpus's)."""
+    return m.make_article(seed, 2 * 10**9 + r.getrandbits(40))
+
+
+def _with_body(art: Article, paragraphs: list[str], title: str | None = None) -> Article:
+    return Article(art.title if title is None else title, art.tag, paragraphs, art.district)
+
+
+def _cut(art: Article, r: random.Random) -> Article:
+    """A listing snippet: the article's opening, cut at 150-300 characters with a marker."""
+    joined = " ".join(art.paragraphs)
+    cut = min(len(joined) - 1, r.randint(150, 300))
+    return _with_body(art, [joined[:cut].rstrip() + r.choice(("...", "…", "……"))])
+
+
+def shape_records(m: Material, seed: int, shape: str, n: int) -> list[tuple[Article, int]]:
+    """About n records of one shape as (article, story); stories are numbered from 0."""
+    r = random.Random(seed * 7_368_787 + SHAPES.index(shape))
+    out: list[tuple[Article, int]] = []
+    story = 0
+    while len(out) < n:
+        base = _fresh(m, seed, r)
+        if shape == "family":  # one story, hundreds of listings
+            for _ in range(r.randint(100, 400)):
+                edited = r.random() < 0.3
+                out.append(
+                    (_with_body(base, _char_edits(base.paragraphs, r)) if edited else base, story)
+                )
+        elif shape == "variants":  # many light variants of one story, never the original
+            for _ in range(r.randint(20, 300)):
+                out.append((_with_body(base, _char_edits(base.paragraphs, r)), story))
+        elif shape == "reports":
+            items = [_fresh(m, seed, r) for _ in range(r.randint(6, 15))]
+            report = _with_body(
+                base,
+                base.paragraphs[:2] + [p for it in items for p in it.paragraphs],
+                base.title + " 工作报告",
+            )
+            out += [(report, story), (_cut(report, r), story), (_cut(report, r), story)]
+            for it in items:
+                story += 1
+                out.append((it, story))
+        elif shape == "boilerplate":
+            out.append((_with_body(base, [BOILERPLATE, *base.paragraphs]), story))
+        elif shape == "snippets":
+            out += [(base, story)] + [(_cut(base, r), story) for _ in range(r.randint(1, 3))]
+        elif shape == "titles":
+            title = GENERIC_TITLES[r.randrange(len(GENERIC_TITLES))]
+            out.append((_with_body(base, base.paragraphs[: r.choice((1, 2, 8))], title), story))
+        else:
+            raise SystemExit(f"unknown --shape {shape!r}; one of {', '.join(SHAPES)}")
+        story += 1
+    r.shuffle(out)
+    return out[:n]
+
+
 # ------------------------------------------------------------------------- rendering
 def title_line(art: Article) -> str:
     return (art.tag or "") + art.title
@@ -489,14 +563,53 @@ def iso(ordinal: int) -> str:
 class Generator:
     """Plans the dumps up front (small ints only), then writes them one at a time."""
 
-    def __init__(self, material: Material, n_articles: int, seed: int) -> None:
+    def __init__(
+        self, material: Material, n_articles: int, seed: int, shape: str | None = None
+    ) -> None:
         self.m = material
-        self.n = n_articles
+        self.shape = shape
+        self.n_shape = round(n_articles * SHAPE_SHARE) if shape else 0
+        self.n = n_articles - self.n_shape
+        self.n_total = n_articles
         self.seed = seed
         self.n_seed_records = sum(len(sd.articles) for sd in material.seed_dumps)
         if n_articles < self.n_seed_records + 3 * LISTING_SIZE:
             raise SystemExit(f"--articles must be at least {self.n_seed_records + 30}")
         self.rng = random.Random(seed)
+
+    def _write_shape(
+        self,
+        out: Path,
+        first: int,
+        width: int,
+        members: list[list[str]],
+        index_rows: list[str],
+        stats: Counter[str],
+    ) -> int:
+        """Append the --shape records as dash listings; their stories join `members`."""
+        assert self.shape is not None
+        records = shape_records(self.m, self.seed, self.shape, self.n_shape)
+        offset = len(members)
+        written = 0
+        for di, lo in enumerate(range(0, len(records), LISTING_SIZE), start=first):
+            part = records[lo : lo + LISTING_SIZE]
+            name = f"{di:0{width}d}_{self.rng.getrandbits(64):016x}.txt"
+            day = self.rng.randint(FIRST_DAY, LAST_DAY)
+            text, starts = render_dash(
+                [(a, iso(day)) for a, _ in part], self.m.chrome.dash_footers[0]
+            )
+            data = encode(text, "utf-8", False)
+            (out / name).write_bytes(data)
+            written += len(data)
+            for (_, story), fl in zip(part, starts, strict=True):
+                while len(members) <= offset + story:
+                    members.append([])
+                members[offset + story].append(f"{name}:{fl}")
+            sha = hashlib.sha256(data).hexdigest()
+            note = f"synthetic {self.shape} shape listing, {len(part)} items"
+            index_rows.append(index_row(name, "chanyeyuanqu", "dash", "-", sha, note))
+            stats[f"shape.{self.shape}"] += len(part)
+        return written
 
     def plan(self) -> list[tuple[str, int]]:
         n_gen = self.n - self.n_seed_records
@@ -657,11 +770,17 @@ class Generator:
                     file=sys.stderr,
                 )
 
+        if self.shape:
+            total_bytes += self._write_shape(
+                out, len(m.seed_dumps) + len(dumps), width, members, index_rows, stats
+            )
+
         preamble = list(m.index_preamble)
         preamble.insert(
             1,
-            f"\nGenerated by `python -m bench.generate --articles {self.n} --seed {self.seed}`"
-            " from the real seeds (rows 00000-00004 are the seeds themselves).",
+            f"\nGenerated by `python -m bench.generate --articles {self.n_total} --seed {self.seed}"
+            + (f" --shape {self.shape}`" if self.shape else "`")
+            + " from the real seeds (rows 00000-00004 are the seeds themselves).",
         )
         with open(out / "INDEX.md", "w", encoding="utf-8", newline="\n") as f:
             f.write("\n".join(preamble) + "\n\n" + INDEX_HEADER)
@@ -671,8 +790,9 @@ class Generator:
         n_records = sum(len(c) for c in clusters)
         summary: dict[str, object] = {
             "format": FORMAT_VERSION,
-            "articles": self.n,
+            "articles": self.n_total,
             "seed": self.seed,
+            "shape": self.shape,
             "records": n_records,
             "stories": len(clusters),
             "dumps": len(index_rows),
@@ -689,7 +809,12 @@ class Generator:
 
 
 def generate(
-    n_articles: int, seed: int, out: Path, seeds_dir: Path = DEFAULT_SEEDS, log: bool = True
+    n_articles: int,
+    seed: int,
+    out: Path,
+    seeds_dir: Path = DEFAULT_SEEDS,
+    log: bool = True,
+    shape: str | None = None,
 ) -> dict[str, object]:
     """Generate into ``out`` atomically (a sibling temp dir renamed into place)."""
     out = out.resolve()
@@ -699,7 +824,7 @@ def generate(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
-        summary = Generator(Material(seeds_dir), n_articles, seed).write(tmp, log=log)
+        summary = Generator(Material(seeds_dir), n_articles, seed, shape).write(tmp, log=log)
         (tmp / MARKER).write_text(
             json.dumps(summary, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
         )
@@ -711,7 +836,7 @@ def generate(
     return summary
 
 
-def is_generated(out: Path, n_articles: int, seed: int) -> bool:
+def is_generated(out: Path, n_articles: int, seed: int, shape: str | None = None) -> bool:
     """True when ``out`` holds a complete generated corpus for (n_articles, seed)."""
     try:
         meta = json.loads((out / MARKER).read_text(encoding="utf-8"))
@@ -721,6 +846,7 @@ def is_generated(out: Path, n_articles: int, seed: int) -> bool:
         meta.get("format") == FORMAT_VERSION
         and meta.get("articles") == n_articles
         and meta.get("seed") == seed
+        and meta.get("shape") == shape
     )
 
 
@@ -766,9 +892,12 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_SEEDS,
         help="real seed dumps to scale (default seeds/)",
     )
+    ap.add_argument("--shape", choices=SHAPES, help="make 30%% of the records of this shape")
     ap.add_argument("-q", "--quiet", action="store_true")
     args = ap.parse_args(argv)
-    summary = generate(args.articles, args.seed, args.out, args.seeds, log=not args.quiet)
+    summary = generate(
+        args.articles, args.seed, args.out, args.seeds, log=not args.quiet, shape=args.shape
+    )
     print(json.dumps(summary, indent=1, ensure_ascii=False))
     return 0
 

@@ -924,7 +924,7 @@ HOLDER = """
 import sys, time
 from pathlib import Path
 from typing import TypeVar
-import zsctl.ingest as ing
+import zsctl.dedup.stage as ing
 real = ing.build_articles
 def held(*args, **kwargs):
     # Inside the write transaction: dumps and records are rewritten, nothing committed yet.
@@ -1107,6 +1107,7 @@ SCHEMA_FINGERPRINTS = {
     3: "f3898aca27a6d8d2",
     4: "3da2fa0287ab7840",
     5: "2f52f1ce40023160",
+    6: "a8953128285da41e",
 }
 
 

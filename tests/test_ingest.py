@@ -251,8 +251,8 @@ import zsctl.ingest as ing
 import zsctl.pool as pool
 import zsctl.store.writes as writes
 real = writes.write_articles
-def slow(db, articles):
-    out = real(db, articles)
+def slow(db, articles, *rest):
+    out = real(db, articles, *rest)
     Path(sys.argv[3]).write_text("written")
     time.sleep(60)  # killed here: articles written, transaction not committed
     return out

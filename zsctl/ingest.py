@@ -15,19 +15,23 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
-from zsctl.dedup.articles import build_articles
+from zsctl.dedup import stage
+from zsctl.dedup.changes import Changes
 from zsctl.errors import CorpusError
 from zsctl.parse.rules import default_rules
 from zsctl.parse.worker import DumpOutcome, read_all
 from zsctl.pool import worker_pool
 from zsctl.seeds.dumps import dump_limits
 from zsctl.seeds.manifest import DumpEntry, read_manifest
-from zsctl.store import writes
+from zsctl.store import log, writes
 from zsctl.store.corpus import connect_for_ingest, rebuild_hint, write_lock
 
-Progress = Callable[[str, int, int], None]  # (dump file, bytes, records) after each dump
+# (phase, done, total or None, info): "parse" after each dump, "cluster", "articles" after each
+# article, "index"; a phase starts with done 0 and ends with done == total.
+Progress = Callable[[str, int, int | None, str], None]
 
 
 @dataclass(slots=True)
@@ -47,6 +51,23 @@ class IngestStats:
     deleted: int = 0
     seconds: float = 0.0
     set_aside: Path | None = None  # an older-schema corpus moved aside before rebuilding
+    reclustered: int = 0  # records clustered again (all of them on a first ingest)
+    changes: Changes = field(default_factory=Changes)
+    started: float = field(default_factory=time.monotonic)
+
+    def summary(self) -> dict[str, object]:
+        """What the ingest log keeps of it."""
+        return {
+            "dumps": self.dumps,
+            "parsed": self.parsed,
+            "unchanged": self.reused,
+            "removed_dumps": self.removed,
+            "failed": [f for f, _ in self.failed],
+            "records": self.records,
+            "articles": self.articles,
+            "reclustered": self.reclustered,
+            "changes": self.changes.as_dict(),
+        }
 
 
 def ingest(
@@ -58,7 +79,6 @@ def ingest(
     progress: Progress | None = None,
 ) -> IngestStats:
     """Bring the corpus in line with INDEX.md; all or nothing, never a half-written corpus."""
-    started = time.monotonic()
     dump_limits()  # a bad $ZSCTL_MAX_DUMP_* is a usage error now, not a failure per dump
     # 1. manifest
     manifest = read_manifest(seeds, default_rules().site_ids())
@@ -82,7 +102,7 @@ def ingest(
             raise CorpusError(rebuild_hint(corpus, str(exc)), path=str(corpus)) from None
         finally:
             db.close()
-    stats.seconds = time.monotonic() - started
+    stats.seconds = time.monotonic() - stats.started
     return stats
 
 
@@ -123,7 +143,7 @@ def _stages(
     fresh: dict[str, str] = {}
     restat = 0
     for outcome in read_all(seeds, entries, known, pool):
-        _account(outcome, stats, progress)
+        _account(outcome, stats, progress, len(entries))
         if outcome.summary is not None:
             fresh.update(writes.write_dump(db, by_file[outcome.file], outcome))
         elif outcome.unchanged and outcome.stat is not None:
@@ -133,23 +153,37 @@ def _stages(
         # so that the next ingest need not read those dumps again.
         stats.records, stats.articles = writes.count_existing(db)
         stats.duplicates = stats.records - stats.articles
-        return restat > 0
-    # 4. dedup and 5. articles: clusters become articles one at a time as they are written.
-    records, districts = writes.load_records(db, fresh)
+        _log(db, stats)
+        return True
+    # 4. dedup and 5. articles: only the clusters the change touches are recomputed.
+    full = writes.meta(db, "threshold") != repr(threshold)
+    out = stage.run(db, fresh, threshold, full=full, progress=progress)
     del fresh
-    stats.records = len(records)
-    done = writes.write_articles(db, build_articles(records, threshold, districts))
-    stats.articles, stats.written, stats.deleted = done.articles, done.written, done.deleted
-    stats.duplicates = len(records) - done.articles
-    writes.store_bodies_once(db, records, done.kept)
-    del records, districts  # the index build below is the other large allocation
+    done = out.done
+    stats.records, stats.articles = out.records, out.articles
+    stats.written, stats.deleted = done.written, done.deleted
+    stats.duplicates = out.records - out.articles
+    stats.reclustered, stats.changes = out.reclustered, out.changes
     # 6. index
-    writes.update_index(db, done.removed, done.added, done.articles, pool)
+    if progress:
+        progress("index", 0, 1, "")
+    writes.update_index(db, done.removed, done.added, out.articles, pool)
+    if progress:
+        progress("index", 1, 1, "")
     writes.set_meta(db, "threshold", repr(threshold))  # another threshold re-clusters next time
+    _log(db, stats)
     return True
 
 
-def _account(outcome: DumpOutcome, stats: IngestStats, progress: Progress | None) -> None:
+def _log(db: sqlite3.Connection, stats: IngestStats) -> None:
+    """Record the ingest in the corpus's log (committed with it)."""
+    at = datetime.now(UTC).isoformat(timespec="seconds")
+    log.record(db, at, time.monotonic() - stats.started, stats.summary())
+
+
+def _account(
+    outcome: DumpOutcome, stats: IngestStats, progress: Progress | None, total: int
+) -> None:
     """Count one dump's outcome and report it to the progress callback."""
     stats.bytes += outcome.size
     if outcome.error:
@@ -158,5 +192,8 @@ def _account(outcome: DumpOutcome, stats: IngestStats, progress: Progress | None
         stats.reused += 1
     else:
         stats.parsed += 1
+    stats.records += len(outcome.records)
     if progress:
-        progress(outcome.file, outcome.size, len(outcome.records))
+        done = stats.parsed + stats.reused + len(stats.failed)
+        info = f"{stats.bytes / 1e6:.1f} MB, {stats.records} new records"
+        progress("parse", done, total, info)

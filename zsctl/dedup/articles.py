@@ -4,29 +4,38 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from zsctl.model import Article, Districts, DupKind, StoredRecord
 
 if TYPE_CHECKING:
-    from zsctl.dedup.cluster import Cluster
+    from zsctl.dedup.cluster import Cluster, Signatures
 
 ID_LENGTH = 12
 ID_BATCH = 256  # clusters whose identity texts are normalised together
 
 
 def build_articles(
-    records: Sequence[StoredRecord], threshold: float = 0.8, districts: Districts | None = None
+    records: Sequence[StoredRecord],
+    threshold: float = 0.8,
+    districts: Districts | None = None,
+    signed: Callable[[Signatures, int], None] | None = None,
 ) -> Iterator[Article]:
-    """Cluster records into articles, one at a time: fullest body kept, earliest date."""
-    from zsctl.dedup.cluster import DedupItem, cluster
+    """Cluster records into articles, one at a time: fullest body kept, earliest date.
+
+    `signed` receives the records' signatures (what the corpus stores per record) and the
+    number of clusters, before the first article.
+    """
+    from zsctl.dedup.cluster import DedupItem, cluster_signed
 
     by_key = {r.key: r for r in records}
     items = [DedupItem(r.key, r.title, r.body) for r in records]
     used: set[str] = set()
-    clusters = cluster(items, threshold=threshold)
+    clusters, sig = cluster_signed(items, threshold=threshold)
     del items
+    if signed is not None and sig is not None:
+        signed(sig, len(clusters))
     for c, identity in zip(clusters, _identities(clusters, by_key), strict=True):
         rep = by_key[c.representative]
         members = [by_key[k] for k in c.members]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from zsctl.errors import CorpusError
 
-CORPUS_SCHEMA_VERSION = 5  # bump on every schema change: an older corpus is refused, not misread
+CORPUS_SCHEMA_VERSION = 6  # bump on every schema change: an older corpus is refused, not misread
 APPLICATION_ID = 0x7A73_6374  # "zsct": marks the file as a zsctl corpus
 
 SCHEMA = """
@@ -92,6 +92,18 @@ CREATE TABLE article_edges (
     score REAL NOT NULL
 );
 CREATE INDEX article_edges_article ON article_edges(article_id);
+-- Each record's candidate codes (zsctl/store/codes.py): exact digest, LSH band keys, opening
+-- windows, title, as sorted little-endian int64 (code << 2 | role; role 1: others find the
+-- record by it, 2: it finds others by it, 3: both). Rows of removed records stay until the
+-- next dedup stage, which needs them.
+CREATE TABLE record_codes (key TEXT PRIMARY KEY, codes BLOB NOT NULL);
+-- One row per ingest that ran to its end (zsctl/store/log.py): `zsctl log`.
+CREATE TABLE ingest_log (
+    n INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,              -- UTC, ISO 8601, when it committed
+    seconds REAL NOT NULL,
+    summary TEXT NOT NULL          -- JSON: dumps, parsed, ..., articles, changes (ids)
+);
 -- Which articles contain each character and each character pair (ASCII folded), over title
 -- and body: grep's candidate filter. gram: a code point, or ((c1 + 1) << 21) | c2 for a pair;
 -- postings: sorted article rowids (articles.n) as bitmap/delta chunks, see zsctl/grams.py;

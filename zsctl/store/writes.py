@@ -118,14 +118,21 @@ def write_dump(db: sqlite3.Connection, entry: DumpEntry, out: DumpOutcome) -> di
 
 
 def load_records(
-    db: sqlite3.Connection, fresh: dict[str, str]
+    db: sqlite3.Connection, fresh: dict[str, str], only: set[str] | None = None
 ) -> tuple[list[StoredRecord], Districts]:
-    """Every record: new ones' bodies from memory, stored ones' from the record or its article."""
+    """Every record (or those in `only`): new ones' bodies from memory, stored ones' from the
+    record or its article."""
+    where = ""
+    if only is not None:
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (key TEXT PRIMARY KEY)")
+        db.execute("DELETE FROM wanted")
+        db.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((k,) for k in only))
+        where = " WHERE r.key IN (SELECT key FROM wanted)"
     rows = db.execute(
         "SELECT r.key, r.title, r.tag, r.date, r.source, COALESCE(r.body, a.body),"
         " r.district, r.mentions, r.body IS NOT NULL"
         " FROM records r LEFT JOIN articles a ON r.body IS NULL AND a.representative = r.key"
-        " ORDER BY r.key"
+        f"{where} ORDER BY r.key"
     )
     records: list[StoredRecord] = []
     districts: Districts = {}
@@ -158,9 +165,16 @@ def store_bodies_once(db: sqlite3.Connection, records: list[StoredRecord], kept:
     )
 
 
-def write_articles(db: sqlite3.Connection, articles: Iterable[Article]) -> WriteResult:
-    """Write articles as they come, replacing only those whose content changed."""
-    old = {row[0]: (row[1], row[2]) for row in db.execute("SELECT id, n, digest FROM articles")}
+def write_articles(
+    db: sqlite3.Connection, articles: Iterable[Article], replacing: set[str] | None = None
+) -> WriteResult:
+    """Write articles as they come, replacing only those whose content changed.
+
+    Stored articles not written again are deleted: all of them, or only those in `replacing`
+    (the clusters an incremental ingest recomputed).
+    """
+    rows = db.execute("SELECT id, n, digest FROM articles")
+    old = {r[0]: (r[1], r[2]) for r in rows if replacing is None or r[0] in replacing}
     result = WriteResult()
     removed: list[int] = []
     added: list[int] = []

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
-from zsctl.cli.options import DEFAULT_SEEDS, CorpusOpt, SeedsOpt, corpus_path
+from zsctl.cli.options import DEFAULT_SEEDS, CorpusOpt, JsonOpt, SeedsOpt, corpus_path
 from zsctl.cli.params import Option
 
 if TYPE_CHECKING:
@@ -24,42 +24,65 @@ def ingest(
     wait: Annotated[
         bool, Option("--wait", help="Wait for a running ingest instead of failing.")
     ] = False,
+    changes: Annotated[
+        bool,
+        Option("--changes", help="List the ids of articles added, removed, merged and split."),
+    ] = False,
+    json: JsonOpt = False,
 ) -> int:
-    """Parse the listed dumps, deduplicate, and update the corpus in one transaction."""
+    """Parse the listed dumps, deduplicate, and update the corpus in one transaction.
+
+    Only the clusters that new, edited or removed records touch are clustered again; the
+    result is what ingesting every dump afresh would give. Each ingest is kept in the corpus's
+    log (`zsctl log`).
+    """
     from zsctl.ingest import ingest as run_ingest
 
     path = corpus_path(corpus)
     with _progress() as progress:
         stats = run_ingest(seeds, path, threshold=threshold, wait=wait, progress=progress)
-    _summary(stats, str(path))
+    if json:
+        from zsctl.cli.output import print_json
+
+        print_json({**stats.summary(), "seconds": round(stats.seconds, 3), "corpus": str(path)})
+    else:
+        _summary(stats, str(path))
+        if changes:
+            _changes(stats)
     return 1 if stats.failed else 0
+
+
+PHASES = {
+    "parse": "parsing dumps",
+    "cluster": "clustering",
+    "articles": "writing articles",
+    "index": "updating the index",
+}
 
 
 @contextmanager
 def _progress() -> Iterator[Progress | None]:
-    """A Rich progress bar on a terminal's stderr; nothing when stderr is not a terminal."""
+    """A Rich progress bar on a terminal's stderr, one line per phase; nothing in a pipe."""
     if not sys.stderr.isatty():
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
-    from zsctl.cli.output import console
+    from zsctl.cli.output import console, inert
 
     columns = (
-        TextColumn("parsing"),
+        TextColumn("{task.description:<20}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[info]}"),
+        TextColumn("{task.fields[info]}", markup=False),
     )
     with Progress(*columns, console=console(stderr=True), transient=True) as bar:
-        task = bar.add_task("dumps", total=None, info="")
-        seen = {"bytes": 0, "records": 0}
+        tasks: dict[str, TaskID] = {}
 
-        def update(file: str, size: int, records: int) -> None:
-            seen["bytes"] += size
-            seen["records"] += records
-            info = f"{seen['bytes'] / 1e6:.1f} MB, {seen['records']} records"
-            bar.update(task, advance=1, info=info)
+        def update(phase: str, done: int, total: int | None, info: str) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(PHASES.get(phase, phase), total=total, info="")
+            bar.update(tasks[phase], completed=done, total=total, info=inert(info))
 
         yield update
 
@@ -76,6 +99,30 @@ def _summary(stats: IngestStats, corpus: str) -> None:
         f"{stats.removed} removed, {len(stats.failed)} failed; {stats.bytes / 1e6:.1f} MB): "
         f"{stats.records} records -> {stats.articles} articles "
         f"({stats.duplicates} duplicates merged); "
-        f"{stats.written} articles written, {stats.deleted} removed or replaced; "
+        f"{_counts(stats)}; "
         f"{stats.seconds:.1f}s -> {corpus}"
     )
+
+
+def _counts(stats: IngestStats) -> str:
+    """Articles added, removed, merged, split and changed, as the summary line says them."""
+    n = stats.changes.counts()
+    text = ", ".join(f"{v} {k}" for k, v in n.items() if v) or "no article changed"
+    return f"{text} ({stats.reclustered} records re-clustered)"
+
+
+def _changes(stats: IngestStats) -> None:
+    """One line per changed article: 'added ID', 'removed ID', 'merged NEW OLD...', ..."""
+    from zsctl.cli.output import line
+
+    c = stats.changes
+    for aid in c.added:
+        line(("added", aid))
+    for aid in c.removed:
+        line(("removed", aid))
+    for new, olds in c.merged:
+        line(("merged", new, *olds))
+    for old, news in c.split:
+        line(("split", old, *news))
+    for old, new in c.changed:
+        line(("changed", old, new))

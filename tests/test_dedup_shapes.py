@@ -1,0 +1,229 @@
+"""Deduplication on corpora of the shapes real dumps have (tests/shapes.py), not only the bench's.
+
+Clusters are the connected components of verified pairwise edges: a pair of records whose
+shingle Jaccard is at or above the threshold always ends in one cluster; containment joins only
+a truncated form of a longer record to it.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import random
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests import shapes
+from zsctl.dedup.cluster import CodeIndex, affected, cluster, record_codes, signatures
+from zsctl.dedup.shingles import DedupItem, _intersection_size, _sets_of
+from zsctl.export.encode import write_jsonl
+from zsctl.ingest import ingest
+from zsctl.query.articles import iter_details
+from zsctl.query.filters import Filters
+from zsctl.store.corpus import connect_read
+
+
+def items_of(corpus: shapes.Corpus) -> list[DedupItem]:
+    """The corpus as dedup items keyed by position."""
+    return [DedupItem(f"r{i:05d}", it.title, it.body) for i, it in enumerate(corpus.items)]
+
+
+def labels(clusters: list[object]) -> dict[str, int]:
+    """Cluster number of each key."""
+    return {k: n for n, c in enumerate(clusters) for k in c.members}  # type: ignore[attr-defined]
+
+
+def family(copies: int, changes: int, seed: int) -> list[DedupItem]:
+    """`copies` records of one story, near variants with `changes` edits each."""
+    c = shapes.Corpus()
+    shapes.add_family(c, random.Random(seed), copies, changes, "f")
+    return items_of(c)
+
+
+def pairs_at_or_above(items: list[DedupItem], threshold: float) -> list[tuple[str, str]]:
+    """Every pair of distinct texts whose shingle Jaccard is >= threshold (brute force)."""
+    first: dict[str, str] = {}
+    for it in items:
+        first.setdefault(it.text, it.key)
+    keys = sorted(first.values())
+    text = {it.key: it.text for it in items}
+    sets = dict(zip(keys, _sets_of([text[k] for k in keys]), strict=True))
+    out = []
+    for a, b in itertools.combinations(keys, 2):
+        common = _intersection_size(sets[a], sets[b])
+        if common / (len(sets[a]) + len(sets[b]) - common) >= threshold:
+            out.append((a, b))
+    return out
+
+
+def test_large_candidate_graph_does_not_crash() -> None:
+    # 3,000 near copies of one story made the old set cache evict a set its batch still
+    # needed (KeyError); every copy must end in the one cluster.
+    items = family(3000, 15, seed=2)
+    clusters = cluster(items)
+    assert len(clusters) == 1 and len(clusters[0].members) == 3000
+
+
+def test_every_pair_at_the_threshold_is_in_one_cluster() -> None:
+    # 300 near copies: the old shortcut for big LSH buckets (a star plus a chain) left pairs
+    # at Jaccard >= 0.8 in different clusters.
+    items = family(300, 15, seed=5)
+    pairs = pairs_at_or_above(items, 0.8)
+    assert len(pairs) > 1000
+    lab = labels(cluster(items))
+    assert [p for p in pairs if lab[p[0]] != lab[p[1]]] == []
+
+
+def test_adding_unrelated_copies_does_not_change_a_cluster() -> None:
+    items = family(120, 15, seed=7)
+    others = family(120, 15, seed=8)
+    alone = {c.members for c in cluster(items)}
+    mixed = {
+        c.members
+        for c in cluster(items + [DedupItem("x" + o.key, o.title, o.text) for o in others])
+    }
+    assert alone <= mixed
+
+
+def test_report_quoting_items_keeps_items_apart_and_merges_snippets() -> None:
+    c = shapes.Corpus()
+    shapes.add_report(c, random.Random(3), 12, "rep")
+    items = items_of(c)
+    story = {it.key: c.items[i].story for i, it in enumerate(items)}
+    lab = labels(cluster(items))
+    report_keys = [k for k in story if story[k] == "rep"]
+    assert len(report_keys) == 3  # the report and its two listing snippets
+    assert len({lab[k] for k in report_keys}) == 1
+    for k in story:
+        if story[k] != "rep":
+            assert lab[k] != lab[report_keys[0]]  # a quoted item stays its own article
+    assert len(set(lab.values())) == 13
+
+
+def test_a_snippet_of_a_boilerplate_opening_joins_one_article() -> None:
+    c = shapes.Corpus()
+    shapes.add_boilerplate(c, random.Random(4), 6, "b")
+    items = items_of(c)
+    story = {it.key: c.items[i].story for i, it in enumerate(items)}
+    lab = labels(cluster(items))
+    for a, b in itertools.combinations(story, 2):
+        assert (lab[a] == lab[b]) == (story[a] == story[b]), (a, b)
+
+
+def test_one_title_over_different_stories_merges_nothing() -> None:
+    c = shapes.Corpus()
+    shapes.add_titles(c, random.Random(6), 30, "t")
+    items = items_of(c)
+    assert len(cluster(items)) == len({it.text for it in items})
+
+
+@settings(max_examples=25, deadline=None)
+@given(shapes.corpora(max_records=600), st.randoms(use_true_random=False))
+def test_precision_and_recall_on_drawn_shapes(corpus: shapes.Corpus, rnd: random.Random) -> None:
+    items = items_of(corpus)
+    rnd.shuffle(items)
+    story = {f"r{i:05d}": it.story for i, it in enumerate(corpus.items)}
+    clusters = cluster(items)
+    lab = labels(clusters)
+    by_story: dict[str, list[str]] = defaultdict(list)
+    for k, s in story.items():
+        by_story[s].append(k)
+    for c in clusters:
+        assert len({story[k] for k in c.members}) == 1, c.members  # never two stories
+    for s, keys in by_story.items():
+        texts = {it.text for it in items if it.key in set(keys)}
+        if s.startswith("family") and len(texts) > 1:
+            continue  # variants far apart may honestly stay apart: see the pairwise test
+        assert len({lab[k] for k in keys}) == 1, s
+
+
+# ------------------------------------------------------------- ingest: incremental == full
+
+
+def export_bytes(corpus: Path) -> bytes:
+    """The corpus exported as JSONL."""
+    db = connect_read(corpus)
+    try:
+        out = io.BytesIO()
+        write_jsonl(iter_details(db, Filters()), out)
+        return out.getvalue()
+    finally:
+        db.close()
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(shapes.corpora(max_records=300), st.randoms(use_true_random=False))
+def test_incremental_ingest_equals_a_full_one(
+    tmp_path_factory: object, corpus: shapes.Corpus, rnd: random.Random
+) -> None:
+    root = tmp_path_factory.mktemp("inc")  # type: ignore[attr-defined]
+    dumps = {name: shapes.render(part) for name, part in corpus.dumps().items()}
+    names = sorted(dumps)
+    rnd.shuffle(names)
+    cut = sorted(rnd.sample(range(len(names) + 1), min(3, len(names) + 1)))
+    steps = [names[a:b] for a, b in itertools.pairwise([0, *cut, len(names)]) if b > a]
+    removed = set(rnd.sample(names, len(names) // 4))
+    db = root / "inc.db"
+    present: dict[str, bytes] = {}
+    for step in steps:
+        present.update({n: dumps[n] for n in step})
+        ingest(shapes.write_seeds(root / "inc", present), db)
+    final = {n: d for n, d in present.items() if n not in removed}
+    ingest(shapes.write_seeds(root / "inc", final), db)
+    full = root / "full.db"
+    ingest(shapes.write_seeds(root / "full", final), full)
+    assert export_bytes(db) == export_bytes(full)
+
+
+@settings(max_examples=25, deadline=None)
+@given(shapes.corpora(max_records=500), st.randoms(use_true_random=False))
+def test_a_union_of_clusters_clusters_alone_as_in_the_whole(
+    corpus: shapes.Corpus, rnd: random.Random
+) -> None:
+    # What an incremental ingest relies on: re-clustering only the clusters a change touches
+    # gives exactly what clustering everything gives for them (members, edges, kept record).
+    items = items_of(corpus)
+    whole = cluster(items)
+    chosen = [c for c in whole if rnd.random() < 0.4]
+    keys = {k for c in chosen for k in c.members}
+    alone = cluster([it for it in items if it.key in keys])
+    assert alone == sorted(chosen, key=lambda c: c.representative)
+
+
+@settings(max_examples=30, deadline=None)
+@given(shapes.corpora(max_records=500), st.randoms(use_true_random=False))
+def test_recomputing_the_affected_clusters_gives_the_full_result(
+    corpus: shapes.Corpus, rnd: random.Random
+) -> None:
+    # The library side of an incremental ingest: with per-record codes stored, records added
+    # and removed touch a set of stored clusters; re-clustering those (plus the new records)
+    # and keeping every other cluster gives exactly the clusters of the final set.
+    items = items_of(corpus)
+    rnd.shuffle(items)
+    split = rnd.randrange(len(items) + 1)
+    old, new = items[:split], items[split:]
+    removed = {it.key for it in old if rnd.random() < 0.2}
+    sig_old = signatures(sorted(old, key=lambda it: it.key), 0.8)
+    index = CodeIndex(dict(zip(sig_old.keys, record_codes(sig_old), strict=True)))
+    before = cluster(old)
+    cluster_of = {k: c.members for c in before for k in c.members}
+
+    def members_of(keys: set[str]) -> set[str]:
+        return {m for k in keys for m in cluster_of[k]}
+
+    new_sorted = sorted(new, key=lambda it: it.key)
+    parts = record_codes(signatures(new_sorted, 0.8)) if new else []
+    seed = np.concatenate([*parts, index.codes_of(removed)])
+    redo = affected(seed, removed, index.matches, index.codes_of, members_of)
+    final = [it for it in items if it.key not in removed]
+    kept = [c for c in before if not set(c.members) & redo]
+    again = cluster([it for it in final if it.key in redo or it in new])
+    assert sorted(kept + again, key=lambda c: c.representative) == cluster(final)
