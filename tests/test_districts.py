@@ -589,10 +589,10 @@ def test_guarded_and_ambiguous_text_is_not_a_mention(text: str) -> None:
 
 def test_scan_reports_positions(gaz: Gazetteer) -> None:
     hits = gaz.scan("临沂河东区与天津河东区、保税区")
-    assert [(hit.name, hit.start, hit.weak) for hit in hits] == [
-        ("天津市", 6, False),
-        ("河东区", 8, False),
-        ("滨海新区", 12, True),
+    assert [(hit.name, hit.start, hit.kind) for hit in hits] == [
+        ("天津市", 6, "strong"),
+        ("河东区", 8, "lookalike"),
+        ("滨海新区", 12, "weak"),
     ]
 
 
@@ -695,6 +695,7 @@ city: {name: 天津市, short: 天津, pinyin: tianjin}
 districts:
   - {name: 西青区, short: 西青, pinyin: xiqing, zones: [西青开发区]}
   - {name: 武清区, short: 武清, pinyin: wuqing}
+foreign: [沈阳]
 guards: []
 """
 
@@ -715,7 +716,17 @@ def test_minimal_yaml_loads(tmp_path: Path) -> None:
     ("change", "message"),
     [
         (("guards: []\n", ""), "missing key(s): guards"),
+        (("foreign: [沈阳]\n", ""), "missing key(s): foreign"),
         (("guards: []\n", "guards: []\nversion: 2\n"), "unknown key(s): version"),
+        (("guards: []\n", "guards: []\nsources: {zone: x}\n"), "sources: zone name(s) no list"),
+        (
+            ("zones: [西青开发区]", "townships: [{name: 精武镇, kind: weak}]"),
+            "missing key(s): why",
+        ),
+        (
+            ("zones: [西青开发区]", "townships: [{name: 精武镇, kind: rare, why: x}]"),
+            "'rare' is not one of",
+        ),
         (
             ("pinyin: wuqing}", "pinyin: wuqing, zone: [x]}"),
             "districts[1] (武清区): unknown key(s): zone",
@@ -743,7 +754,8 @@ def test_invalid_yaml_is_rejected(tmp_path: Path, change: tuple[str, str], messa
     path = write(tmp_path, MINIMAL.replace(*change))
     with pytest.raises(RulesError, match=re.escape(message)) as info:
         load_gazetteer(path)
-    assert str(info.value).startswith(f"{path}: ")  # the message names the file
+    assert str(info.value).startswith(f"{path}:")  # the message names the file
+    assert info.value.line is not None  # ... and the line
 
 
 def test_yaml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
@@ -761,17 +773,20 @@ def test_empty_and_missing_files_are_rejected(tmp_path: Path) -> None:
         load_gazetteer(tmp_path / "nope.yaml")
     with pytest.raises(RulesError, match="non-empty list"):
         load_gazetteer(
-            write(tmp_path, MINIMAL.split("districts:")[0] + "districts: []\nguards: []\n")
+            write(
+                tmp_path,
+                MINIMAL.split("districts:")[0] + "districts: []\nforeign: []\nguards: []\n",
+            )
         )
 
 
 def test_adding_an_alias_is_a_data_change(tmp_path: Path) -> None:
-    # 精武镇 is a town in 西青区 that the packaged file does not list.
+    # 中北斜 is 中北镇's name before 1997, which the packaged file does not list.
     text = PACKAGED_YAML.read_text(encoding="utf-8")
-    assert "精武镇" not in text
-    changed = text.replace("      - 西青开发区\n", "      - 西青开发区\n      - 精武镇\n", 1)
+    assert "中北斜" not in text
+    changed = text.replace("      - 西青开发区\n", "      - 西青开发区\n      - 中北斜\n", 1)
     gaz = load_gazetteer(write(tmp_path, changed))
-    assert gaz.resolve("精武镇") == "西青区"
-    assert gaz.assign(None, "精武镇引进新项目", []).primary == "西青区"
+    assert gaz.resolve("中北斜") == "西青区"
+    assert gaz.assign(None, "中北斜乡旧事", []).primary == "西青区"
     with pytest.raises(UsageError):
-        load_gazetteer().resolve("精武镇")
+        load_gazetteer().resolve("中北斜")
