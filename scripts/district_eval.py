@@ -1,6 +1,11 @@
 """Measure district resolution on the hand-labelled excerpts in tests/data/district_eval.jsonl.
 
-Run: .venv/bin/python scripts/district_eval.py [--misses] [--cpca]
+Run: .venv/bin/python scripts/district_eval.py [--misses] [--cpca | --at REV]
+
+--at REV scores the resolver as it was at a git revision (its districts.py and districts.yaml,
+loaded from `git show`), which is how the figure before issue 14 is measured (--at c181425).
+--cpca scores the cpca address parser instead; it is never a zsctl dependency, so run it from
+an environment that has it (pip install cpca pyyaml).
 
 Each line of the set is {"text", "url", "label", "note"} with an optional "title" and "tag";
 "label" is a district's canonical name, 天津市, or null for a text that is not about Tianjin.
@@ -11,8 +16,11 @@ The figures: accuracy over all items, and the share of not-Tianjin items given a
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -35,6 +43,33 @@ def zsctl_resolver(item: dict[str, str]) -> str | None:
     from zsctl.districts import assign
 
     return assign(item.get("tag"), item.get("title", ""), [item["text"]]).primary
+
+
+def resolver_at(rev: str) -> Resolver:
+    """The resolver of an older revision: its districts.py and YAML, loaded from git."""
+
+    def show(path: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(ROOT), "show", f"{rev}:{path}"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as code:
+        code.write(show("zsctl/districts.py"))
+    spec = importlib.util.spec_from_file_location(f"districts_at_{rev}", code.name)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    gazetteer = module.parse_gazetteer(show("zsctl/data/districts.yaml"), f"{rev}:districts.yaml")
+
+    def resolve(item: dict[str, str]) -> str | None:
+        found: str | None = gazetteer.assign(
+            item.get("tag"), item.get("title", ""), [item["text"]]
+        ).primary
+        return found
+
+    return resolve
 
 
 def cpca_resolver() -> Resolver:
@@ -71,13 +106,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true", help="list every wrong answer")
     parser.add_argument("--cpca", action="store_true", help="score cpca instead (if installed)")
+    parser.add_argument("--at", metavar="REV", help="score the resolver of a git revision")
     args = parser.parse_args()
     items = load()
-    resolve = cpca_resolver() if args.cpca else zsctl_resolver
+    resolve = zsctl_resolver
+    if args.cpca:
+        resolve = cpca_resolver()
+    elif args.at:
+        resolve = resolver_at(args.at)
     right, false_district, misses = score(items, resolve)
     outside = sum(1 for item in items if item["label"] is None)
     print(f"{len(items)} items: {right} right ({100 * right / len(items):.1f}%)")
     print(f"not Tianjin: {outside} items, {false_district} given a district")
+    traditional = [item for item in items if "traditional" in item["note"]]
+    right_trad = sum(1 for item in traditional if resolve(item) == item["label"])
+    print(f"traditional script: {len(traditional)} items, {right_trad} right")
     if args.misses:
         print("\n".join(misses))
     return 0

@@ -99,7 +99,7 @@ _VISIT_WORDS = re.compile(r"考察|调研|参观|洽谈|交流|学习|走访|对
 _TRIP_VERBS = "来赴到抵"
 # A place named as a neighbour (与西青区相望, 南边是宝坻区) or a hub named as a route or a
 # destination (经天津港出口, 距天津港50分钟) is context, not what the text is about.
-_NEIGHBOUR_AFTER = re.compile(r"(?:隔河)?(?:接壤|为邻|相邻|相望|交界|毗邻)")
+_NEIGHBOUR_AFTER = re.compile(r"(?:隔河)?(?:接壤|为邻|相邻|相望|交界|毗邻)|之间")
 _NEIGHBOUR_BEFORE = re.compile(
     r"(?:毗邻|紧邻|邻近|[东西南北](?:临|邻|接|连|靠|边是|面是|侧是)|连接[^，,。；]{0,8}[与和])$"
 )
