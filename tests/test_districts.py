@@ -971,7 +971,9 @@ def test_weighing(title: str, body: str, expected: str | None) -> None:
 
 
 def test_evidence_explains_the_choice() -> None:
-    result = assign(None, "天津经济技术开发区来宁考察洽谈", ["天津港集团一行来宁考察。"])
+    result = assign(
+        None, "天津经济技术开发区来宁考察洽谈", ["天津港集团一行来宁考察。"], explain=True
+    )
     assert result.primary == "宁河区"
     assert result.rule == "title names 宁河区"
     notes = {(e.alias, e.where): (e.points, e.note) for e in result.evidence}
@@ -983,8 +985,15 @@ def test_evidence_explains_the_choice() -> None:
     assert result.mentions == {"宁河区": 2, "滨海新区": 2}
 
 
+def test_evidence_only_when_asked() -> None:
+    assert assign(None, "西青区项目", ["天津市西青区"]).evidence == ()
+    result = assign("西青区招商", "项目", [], explain=True)
+    assert result.evidence == (districts.Evidence("西青区", "西青区招商", "tag", 0, "decides"),)
+    assert result.rule == "tag 西青区招商"
+
+
 def test_evidence_names_what_stopped_a_look_alike() -> None:
-    result = assign(None, "", ["河东区是临沂市的市辖区。"])
+    result = assign(None, "", ["河东区是临沂市的市辖区。"], explain=True)
     assert result.primary is None
     (evidence,) = result.evidence
     assert evidence.note == "stopped: 临沂 (outside Tianjin) in the same sentence or title"

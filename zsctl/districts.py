@@ -30,14 +30,17 @@ counts anyway when its own sentence has a strong Tianjin name. A place mentioned
 
 from __future__ import annotations
 
+import itertools
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any
+
+import ahocorasick_rs
 
 from zsctl.errors import RulesError, UsageError
 from zsctl.parse.tags import tag_place
@@ -72,6 +75,7 @@ VISIT_WINDOW = 40
 TRADITIONAL_PROBE = 600
 
 STRONG, WEAK, LOOKALIKE, HUB = "strong", "weak", "lookalike", "hub"
+_ANCHORS = (STRONG, HUB)  # kinds that are surely Tianjin and anchor the weak ones
 RESOLVE_ONLY, AMBIGUOUS = "resolve_only", "ambiguous"
 _MARKED_KINDS = frozenset({WEAK, LOOKALIKE, RESOLVE_ONLY, AMBIGUOUS})
 _TOP_KEYS = frozenset({"sources", "city", "districts", "foreign", "guards"})
@@ -105,6 +109,10 @@ _NEIGHBOUR_BEFORE = re.compile(
 )
 _ROUTE_BEFORE = re.compile(r"(?:经由|经|通过|途经|依托|运往|运抵|抵达|发往|到达|距离|距|至)$")
 _CONTEXT_CHARS = 12
+# The characters those patterns end (or start) with: a cheap test before the regex.
+_ROUTE_LAST = frozenset("由经过径托往抵达发到离距至")
+_NEIGHBOUR_LAST = frozenset("邻近临接连靠是与和")
+_NEIGHBOUR_FIRST = frozenset("隔接为相交毗之")
 _TRIP_HOSTS = ("我区", "我县", "我镇", "本区", "我市")
 # A place name followed by one of these is a Tianjin street named after it (南京路, 重庆道).
 _STREET_SUFFIX = re.compile(r"[路道街里]")
@@ -113,8 +121,6 @@ _STREET_SUFFIX = re.compile(r"[路道街里]")
 _TRADITIONAL = re.compile(
     "[區縣鎮東濱寧薊麗開發與為這個們國時來說會對經長門間關現動機業產實體點從無將還後過進]"
 )
-
-_Trie: TypeAlias = dict[str, "_Trie"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +211,7 @@ class _Found:
     start: int
     end: int
     place: Place
-    points: int = 0
+    points: int | None = None  # scored lazily: only when the title or body has to decide
     note: str = ""
     counted: bool = False
 
@@ -216,9 +222,11 @@ class _Unit:
 
     text: str
     where: str  # "title" or "body"
-    first: bool  # the first paragraph (its lead weighs more)
+    lead_end: int  # the lead (first LEAD_CHARS of the first paragraph) weighs more
     found: list[_Found]
+    _visits: bool | None = None
     _bounds: list[int] | None = None
+    _starts: list[int] | None = None
     _foreign: list[tuple[int, str]] | None = None
 
     def sentence(self, pos: int) -> tuple[int, int]:
@@ -230,11 +238,23 @@ class _Unit:
         end = self._bounds[index] if index < len(self._bounds) else len(self.text)
         return start, end
 
+    def starts(self) -> list[int]:
+        """Where each hit starts, in order (for bisecting)."""
+        if self._starts is None:
+            self._starts = [found.start for found in self.found]
+        return self._starts
+
+    def visits(self) -> bool:
+        """Whether the unit has a visit word at all (考察, 调研 ...): visitors are rare."""
+        if self._visits is None:
+            self._visits = _VISIT_WORDS.search(self.text) is not None
+        return self._visits
+
     def position_weight(self, pos: int) -> int:
         """TITLE_WEIGHT in the title, LEAD_WEIGHT in the lead, else 1."""
         if self.where == "title":
             return TITLE_WEIGHT
-        return LEAD_WEIGHT if self.first and pos < LEAD_CHARS else 1
+        return LEAD_WEIGHT if pos < self.lead_end else 1
 
 
 class Gazetteer:
@@ -256,14 +276,16 @@ class Gazetteer:
         self.source = source
         self._lookup, self._display = _lookup_tables((city, *self.districts), source)
         self._text = _text_table((city, *self.districts), self.guards, source)
-        self._pattern = re.compile(_alternation(self._text))
+        self._aliases = list(self._text)
+        self._places = [self._text[alias] for alias in self._aliases]
+        self._matcher = _matcher(self._aliases)
         # A tag naming a place outside Tianjin as well as a district (河北) needs the text's word.
         self._tag_elsewhere = frozenset(name for name in self.foreign if self.lookup(name))
 
     @cached_property
-    def _foreign_pattern(self) -> re.Pattern[str]:
-        """The places outside Tianjin, compiled only when a text first needs them."""
-        return re.compile(_alternation(self.foreign))
+    def _foreign_matcher(self) -> ahocorasick_rs.AhoCorasick:
+        """The places outside Tianjin, built only when a text first needs them."""
+        return _matcher(self.foreign)
 
     def entries(self) -> tuple[Entry, ...]:
         """The city entry followed by the districts, in file order."""
@@ -294,53 +316,67 @@ class Gazetteer:
             for found in self._find(simplified(text))
         ]
 
-    def assign(self, tag: str | None, title: str, paragraphs: Sequence[str]) -> DistrictAssignment:
-        """Primary district (tag, else title, else weighted body names), mentions and evidence."""
+    def assign(
+        self, tag: str | None, title: str, paragraphs: Sequence[str], *, explain: bool = False
+    ) -> DistrictAssignment:
+        """Primary district (tag, else title, else weighted body names) and mentions; with
+        `explain`, also the evidence: every name found, its points or why it did not count."""
         title, paragraphs = _simplified_article(title, paragraphs)
-        units = [_Unit(title, "title", False, self._find(title))]
-        units += [
-            _Unit(text, "body", index == 0, self._find(text))
-            for index, text in enumerate(paragraphs)
+        # The body is matched as one text, paragraphs joined by newlines (a newline ends a
+        # sentence): one matcher call per article, not one per paragraph.
+        body = "\n".join(paragraphs)
+        lead_end = min(LEAD_CHARS, len(paragraphs[0])) if paragraphs else 0
+        units = [
+            _Unit(title, "title", 0, self._find(title)),
+            _Unit(body, "body", lead_end, self._find(body)),
         ]
         if not any(unit.found for unit in units):
             primary, rule = self._tag_district(tag, {}) or (None, "no Tianjin name")
-            return DistrictAssignment(primary, {}, self._tag_evidence(tag, primary), rule)
-        self._judge(units)
+            alone = self._tag_evidence(tag, primary) if explain else ()
+            return DistrictAssignment(primary, {}, alone, rule)
+        self._gate_all(units)
         mentions = Counter(f.place.name for unit in units for f in unit.found if f.counted)
         decided = (
             self._tag_district(tag, mentions)
             or self._title_district(units[0])
             or self._body_district(units)
         )
-        evidence = self._tag_evidence(tag, decided[0]) + _evidence(units)
+        evidence: tuple[Evidence, ...] = ()
+        if explain:
+            evidence = self._tag_evidence(tag, decided[0]) + self._evidence(units)
         return DistrictAssignment(decided[0], _sorted_counts(mentions), evidence, decided[1])
 
     def _find(self, text: str) -> list[_Found]:
         """Place hits of one text, leftmost-longest; guards match but yield nothing."""
-        table = self._text
+        aliases, places = self._aliases, self._places
         found: list[_Found] = []
-        for match in self._pattern.finditer(text):
-            place = table[match.group()]
+        for index, start, end in self._matcher.find_matches_as_indexes(text):
+            place = places[index]
             if place is not None:
-                found.append(_Found(match.group(), match.start(), match.end(), place))
+                found.append(_Found(aliases[index], start, end, place))
         return found
 
-    def _judge(self, units: Sequence[_Unit]) -> None:
-        """Decide which hits count and score them (weak and look-alike gates, visitors)."""
-        anchored = any(f.place.kind in (STRONG, HUB) for unit in units for f in unit.found)
+    def _gate_all(self, units: Sequence[_Unit]) -> None:
+        """Decide which hits count (the weak and look-alike gates); scoring comes later."""
+        anchored = any(f.place.kind in _ANCHORS for unit in units for f in unit.found)
         for unit in units:
-            visits = _VISIT_WORDS.search(unit.text) is not None
-            for index, found in enumerate(unit.found):
-                found.note = self._gate(found, unit, units, anchored)
-                found.counted = not found.note
-                if found.counted:
-                    found.points, found.note = self._points(unit, index, visits)
+            for found in unit.found:
+                if found.place.kind in _ANCHORS:
+                    found.counted = True
+                else:
+                    found.note = self._gate(found, unit, units, anchored)
+                    found.counted = not found.note
+
+    def _score(self, unit: _Unit, index: int) -> int:
+        """A counted hit's points (scored once, on first need), with the note saying why."""
+        found = unit.found[index]
+        if found.points is None:
+            found.points, found.note = self._points(unit, index)
+        return found.points
 
     def _gate(self, found: _Found, unit: _Unit, units: Sequence[_Unit], anchored: bool) -> str:
         """Why a weak or look-alike hit does not count, or "" if it does."""
         kind = found.place.kind
-        if kind in (STRONG, HUB):
-            return ""
         if kind == WEAK and not anchored:
             return "weak: no strong Tianjin name in the text"
         if _sentence_anchored(found, unit):
@@ -354,14 +390,14 @@ class Gazetteer:
                 return f"stopped: no strong Tianjin name, and {elsewhere} (outside Tianjin)"
         return ""
 
-    def _points(self, unit: _Unit, index: int, visits: bool) -> tuple[int, str]:
+    def _points(self, unit: _Unit, index: int) -> tuple[int, str]:
         """(points, note) of a counted hit: class weight times position weight."""
         found = unit.found[index]
         if found.place.name == self.city.name:
             after = unit.found[index + 1] if index + 1 < len(unit.found) else None
             if after is not None and after.start == found.end:
                 return 0, f"qualifies {after.alias}"
-        elif visits and self._visitor(unit, index):
+        elif unit.visits() and self._visitor(unit, index):
             return 0, "visitor: the text is about the place it visits"
         else:
             context = _context(unit, index, self.city.name)
@@ -390,12 +426,11 @@ class Gazetteer:
     def _foreign_in(self, unit: _Unit) -> list[tuple[int, str]]:
         """Places outside Tianjin named in a unit, except inside a hit or as a street name."""
         if unit._foreign is None:
-            spans = [(f.start, f.end) for f in unit.found]
+            names = self.foreign
             unit._foreign = [
-                (match.start(), match.group())
-                for match in self._foreign_pattern.finditer(unit.text)
-                if not _inside(match.start(), match.end(), spans)
-                and not _STREET_SUFFIX.match(unit.text, match.end())
+                (start, names[index])
+                for index, start, end in self._foreign_matcher.find_matches_as_indexes(unit.text)
+                if not _inside(start, end, unit) and not _STREET_SUFFIX.match(unit.text, end)
             ]
         return unit._foreign
 
@@ -436,8 +471,11 @@ class Gazetteer:
 
     def _title_district(self, title: _Unit) -> tuple[str, str] | None:
         """The district the title names most often (earliest on ties); hubs only if alone."""
-        counted = [f for f in title.found if f.counted and f.place.name != self.city.name]
-        named = [f for f in counted if not f.note.startswith("visitor")]
+        named = [
+            f
+            for index, f in enumerate(title.found)
+            if f.counted and f.place.name != self.city.name and not self._visiting(title, index)
+        ]
         specific = [f.place.name for f in named if f.place.kind != HUB]
         names = specific or [f.place.name for f in named]
         if not names:
@@ -445,14 +483,19 @@ class Gazetteer:
         best = names[0] if len(set(names)) == 1 else _ranked(Counter(names), names)[0][0]
         return best, f"title names {best}"
 
+    def _visiting(self, unit: _Unit, index: int) -> bool:
+        """Whether a counted hit is a visitor (scores nothing, does not name the title)."""
+        self._score(unit, index)
+        return unit.found[index].note.startswith("visitor")
+
     def _body_district(self, units: Sequence[_Unit]) -> tuple[str | None, str]:
         """Dominant district by weighted names; the city if none dominates; else None."""
         scores: Counter[str] = Counter()
         order: list[str] = []
         for unit in units:
-            for f in unit.found:
+            for index, f in enumerate(unit.found):
                 if f.counted and (unit.where == "body" or f.place.name == self.city.name):
-                    scores[f.place.name] += f.points
+                    scores[f.place.name] += self._score(unit, index)
                     order.append(f.place.name)
         total = scores.total()
         city = scores.pop(self.city.name, 0)
@@ -469,6 +512,18 @@ class Gazetteer:
             if elsewhere >= FOREIGN_DOMINANCE * total:
                 return None, f"not Tianjin: places elsewhere score {elsewhere}, Tianjin {total}"
         return self.city.name, f"city-wide: 天津市 {city}, no district dominates"
+
+    def _evidence(self, units: Sequence[_Unit]) -> tuple[Evidence, ...]:
+        """Every place hit of the article as evidence, in text order, all of them scored."""
+        out = []
+        for unit in units:
+            for index, f in enumerate(unit.found):
+                points = self._score(unit, index) if f.counted else 0
+                where = unit.where
+                if where == "body" and unit.position_weight(f.start) == LEAD_WEIGHT:
+                    where = "lead"
+                out.append(Evidence(f.place.name, f.alias, where, points, f.note))
+        return tuple(out)
 
     def _unknown_message(self, name: str) -> str:
         """Error text for an unknown district, suggesting the closest known aliases."""
@@ -503,10 +558,18 @@ def _context(unit: _Unit, index: int, city: str) -> str:
     start = found.start
     if index and unit.found[index - 1].end == start and unit.found[index - 1].place.name == city:
         start = unit.found[index - 1].start  # look before 天津市 in 南边是天津市宝坻区
-    before = unit.text[max(0, start - _CONTEXT_CHARS) : start]
-    if found.place.kind == HUB and _ROUTE_BEFORE.search(before):
+    text = unit.text
+    last = text[start - 1] if start else ""
+    route = found.place.kind == HUB and last in _ROUTE_LAST
+    if route and _ROUTE_BEFORE.search(text, max(0, start - _CONTEXT_CHARS), start):
         return "route: a hub on the way, not the subject"
-    if _NEIGHBOUR_BEFORE.search(before) or _NEIGHBOUR_AFTER.match(unit.text, found.end):
+    if last in _NEIGHBOUR_LAST and _NEIGHBOUR_BEFORE.search(
+        text, max(0, start - _CONTEXT_CHARS), start
+    ):
+        return "neighbour: named as a bordering place"
+    if text[found.end : found.end + 1] in _NEIGHBOUR_FIRST and _NEIGHBOUR_AFTER.match(
+        text, found.end
+    ):
         return "neighbour: named as a bordering place"
     return ""
 
@@ -514,27 +577,20 @@ def _context(unit: _Unit, index: int, city: str) -> str:
 def _sentence_anchored(found: _Found, unit: _Unit) -> bool:
     """Whether the hit's own sentence has a strong Tianjin name besides the hit."""
     start, end = unit.sentence(found.start)
+    first = bisect_left(unit.starts(), start)
     return any(
-        other is not found and start <= other.start < end and other.place.kind in (STRONG, HUB)
-        for other in unit.found
+        other is not found and other.place.kind in _ANCHORS
+        for other in itertools.takewhile(lambda f: f.start < end, unit.found[first:])
     )
 
 
-def _inside(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
-    """Whether [start, end) overlaps any of `spans`."""
-    return any(start < span_end and span_start < end for span_start, span_end in spans)
-
-
-def _evidence(units: Sequence[_Unit]) -> tuple[Evidence, ...]:
-    """Every place hit of the article as evidence, in text order."""
-    out = []
-    for unit in units:
-        for f in unit.found:
-            where = unit.where
-            if where == "body" and unit.position_weight(f.start) == LEAD_WEIGHT:
-                where = "lead"
-            out.append(Evidence(f.place.name, f.alias, where, f.points, f.note))
-    return tuple(out)
+def _inside(start: int, end: int, unit: _Unit) -> bool:
+    """Whether [start, end) overlaps a place hit of the unit (hits are sorted, disjoint)."""
+    index = bisect_right(unit.starts(), start) - 1  # the last hit starting at or before
+    for found in unit.found[max(index, 0) : index + 2]:
+        if start < found.end and found.start < end:
+            return True
+    return False
 
 
 def _tag_name(tag: str | None) -> str:
@@ -596,9 +652,10 @@ def assign(
     paragraphs: Sequence[str],
     *,
     gazetteer: Gazetteer | None = None,
+    explain: bool = False,
 ) -> DistrictAssignment:
     """Assign an article to a district using the packaged gazetteer unless one is given."""
-    return (gazetteer or load_gazetteer()).assign(tag, title, paragraphs)
+    return (gazetteer or load_gazetteer()).assign(tag, title, paragraphs, explain=explain)
 
 
 def load_gazetteer(path: Path | None = None) -> Gazetteer:
@@ -758,32 +815,14 @@ def _str_list(value: object, where: str, source: str) -> tuple[str, ...]:
     return tuple(_str(item, f"{where}[{i}]", source) for i, item in enumerate(value))
 
 
-def _alternation(aliases: Iterable[str]) -> str:
-    """One regex alternation of `aliases` that always takes the longest alias at a position."""
-    trie: _Trie = {}
-    for alias in aliases:
-        node = trie
-        for char in alias:
-            node = node.setdefault(char, {})
-        node[""] = {}  # end-of-alias marker
-    return _trie_regex(trie)
+def _matcher(names: Sequence[str]) -> ahocorasick_rs.AhoCorasick:
+    """A leftmost-longest multi-string matcher over `names` (Aho-Corasick, in Rust).
 
-
-def _trie_regex(node: _Trie) -> str:
-    """Regex for a trie node: shared prefixes factored out, longer continuations tried first.
-
-    A flat `a|ab|abc` list sorted longest-first gives the same matches, but re then tries every
-    alternative at every candidate position; the factored form (`a(?:b(?:c)?)?`) is ~2x faster,
-    which matters at 100,000 articles. The greedy `?` keeps longest-match semantics.
+    Leftmost-longest is what the data relies on: 天津港保税区 beats 天津港 beats 天津, and a
+    guard that starts first hides the alias inside it. One pass over the text whatever the
+    number of names: 4x faster than one regex alternation of the ~1,400 names.
     """
-    branches = [
-        re.escape(char) + _trie_regex(child) for char, child in sorted(node.items()) if char
-    ]
-    if not branches:
-        return ""
-    if len(branches) == 1 and "" not in node:
-        return branches[0]
-    return "(?:" + "|".join(branches) + ")" + ("?" if "" in node else "")
+    return ahocorasick_rs.AhoCorasick(names, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
 
 
 def _lookup_tables(entries: Sequence[Entry], source: str) -> tuple[dict[str, str], dict[str, str]]:
