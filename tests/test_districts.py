@@ -813,16 +813,16 @@ def _listed(key: str | None = None) -> list[tuple[str, districts.Alias]]:
     ]
 
 
-TOWNSHIPS = [(d, a) for d, a in _listed("townships") if not a.text.endswith("街") or a.kind]
+TOWNSHIPS = [(d, a) for d, a in _listed("townships") if not a.derived]
 MARKED = [(d, a) for d, a in _listed() if a.why]
 
 
 def test_all_301_units_are_listed() -> None:
-    units = [a for _, a in _listed("townships") if not a.text.endswith("街")]
+    units = [a for _, a in _listed("townships") if not a.derived]
     assert len(units) == 301
     if TOWNSHIP_TABLE.is_file():  # the reference table, beside the repository
         table = json.loads(TOWNSHIP_TABLE.read_text(encoding="utf-8"))
-        listed = {(d, a.text) for d, a in _listed("townships") if not a.text.endswith("街")}
+        listed = {(d, a.text) for d, a in _listed("townships") if not a.derived}
         assert listed == {(d, name) for d, names in table.items() for name in names}
 
 

@@ -94,6 +94,16 @@ _LIST_KINDS = {
     "resolve_only": RESOLVE_ONLY,
 }
 _MARKABLE = frozenset({"former", "zones", "landmarks", "common", "townships"})
+# How `narrows` describes a name from each list.
+_NARROWER = {
+    "zones": "a zone",
+    "landmarks": "a landmark",
+    "townships": "a township-level unit",
+    "common": "a place",
+    "weak": "a zone",
+    "lookalike": "a place",
+    "hubs": "a port",
+}
 _ENTRY_KEYS = _REQUIRED_KEYS | {"short_in_text", *_LIST_KINDS}
 _PINYIN = re.compile(r"[a-z]+")
 # Sentence ends (a guard looks at the sentence), clause ends (a visit clause stops at a comma).
@@ -131,6 +141,7 @@ class Alias:
     kind: str
     key: str
     why: str = ""
+    derived: bool = False  # a spelling zsctl adds (李七庄街 for 李七庄街道), not in the YAML
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,6 +312,29 @@ class Gazetteer:
         if found is None:
             raise UsageError(self._unknown_message(name))
         return found
+
+    def narrows(self, name: str) -> str | None:
+        """How a typed name narrows its district, if it does: '东疆 is a zone of 滨海新区'.
+
+        None for a district's (or the city's) own names: full, short, pinyin, former.
+        """
+        canonical = self.lookup(name)
+        if canonical is None:
+            return None
+        written = self._display[name.strip().casefold()]
+        entry = next(e for e in self.entries() if e.name == canonical)
+        if written in (entry.name, entry.short, entry.pinyin):
+            return None
+        kind = next((a.key for a in entry.aliases if a.text == written), "")
+        if kind in ("former", "resolve_only"):
+            return None
+        what = _NARROWER.get(kind, "a place")
+        return f"{written} is {what} in {canonical}"
+
+    def tag_district(self, tag: str) -> str | None:
+        """The canonical district (or city) a tag's place names, or None: 西青招商 -> 西青区."""
+        name = _tag_name(tag)
+        return self.lookup(name) if name else None
 
     def names(self) -> list[str]:
         """Full names, short names and pinyin of the city and every district, for completion."""
@@ -783,7 +817,7 @@ def _aliases(value: object, key: str, kind: str, where: str, source: str) -> lis
         else:
             out.append(Alias(_str(item, spot, source), kind, key))
         if key == "townships" and out[-1].text.endswith("街道") and out[-1].kind == STRONG:
-            out.append(Alias(out[-1].text.removesuffix("道"), STRONG, key))  # 李七庄街
+            out.append(Alias(out[-1].text.removesuffix("道"), STRONG, key, derived=True))
     return out
 
 
