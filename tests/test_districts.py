@@ -1091,3 +1091,17 @@ def test_evaluation_set_accuracy() -> None:
     false_district = [g for g in outside if g not in (None, "天津市")]
     assert 1 - len(wrong) / len(items) >= MIN_ACCURACY, wrong
     assert len(false_district) <= MAX_FALSE_DISTRICT * len(outside), false_district
+
+
+def test_resolving_a_name_needs_no_matcher() -> None:
+    # --district pays for the lookup table only: no Aho-Corasick, no OpenCC.
+    code = (
+        "import sys\n"
+        "from zsctl.districts import load_gazetteer\n"
+        "print(load_gazetteer().resolve('东疆'))\n"
+        "print('ahocorasick_rs' in sys.modules, 'opencc' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == ["滨海新区", "False", "False"]

@@ -38,13 +38,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
-
-import ahocorasick_rs
+from typing import TYPE_CHECKING, Any
 
 from zsctl.errors import RulesError, UsageError
 from zsctl.parse.tags import tag_place
 from zsctl.resources import load_yaml, packaged
+
+if TYPE_CHECKING:
+    import ahocorasick_rs
 
 # Position weights (module docstring, step 3). A name in the lead (the first LEAD_CHARS characters
 # of the first paragraph) or a city name in the title weighs 3: dumps often keep the whole body
@@ -289,9 +290,13 @@ class Gazetteer:
         self._text = _text_table((city, *self.districts), self.guards, source)
         self._aliases = list(self._text)
         self._places = [self._text[alias] for alias in self._aliases]
-        self._matcher = _matcher(self._aliases)
         # A tag naming a place outside Tianjin as well as a district (河北) needs the text's word.
         self._tag_elsewhere = frozenset(name for name in self.foreign if self.lookup(name))
+
+    @cached_property
+    def _matcher(self) -> ahocorasick_rs.AhoCorasick:
+        """The text matcher, built on first use: --district only needs the lookup table."""
+        return _matcher(self._aliases)
 
     @cached_property
     def _foreign_matcher(self) -> ahocorasick_rs.AhoCorasick:
@@ -856,6 +861,8 @@ def _matcher(names: Sequence[str]) -> ahocorasick_rs.AhoCorasick:
     guard that starts first hides the alias inside it. One pass over the text whatever the
     number of names: 4x faster than one regex alternation of the ~1,400 names.
     """
+    import ahocorasick_rs  # only when text is matched: --district needs the lookup table alone
+
     return ahocorasick_rs.AhoCorasick(names, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
 
 
