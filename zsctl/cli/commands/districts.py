@@ -127,13 +127,14 @@ def _list_plain(entries: tuple[Entry, ...]) -> None:
     from zsctl.cli.output import line
 
     for entry in entries:
-        line((entry.name, "name", entry.name, "strong"))
-        line(
-            (entry.name, "short", entry.short, "strong" if entry.short_in_text else "resolve_only")
-        )
+        listed = {alias.text: alias.kind for alias in entry.aliases}
+        short = "strong" if entry.short_in_text else "resolve_only"
+        line((entry.name, "name", entry.name, listed.get(entry.name, "strong")))
+        line((entry.name, "short", entry.short, listed.get(entry.short, short)))
         line((entry.name, "pinyin", entry.pinyin, "resolve_only"))
         for alias in entry.aliases:
-            line((entry.name, alias.key, alias.text, alias.kind))
+            if not alias.derived and alias.text not in (entry.name, entry.short):
+                line((entry.name, alias.key, alias.text, alias.kind))
 
 
 def _list_rich(entries: tuple[Entry, ...]) -> None:
@@ -144,9 +145,9 @@ def _list_rich(entries: tuple[Entry, ...]) -> None:
         [
             ("district", {"no_wrap": True}),
             ("short / pinyin", {"no_wrap": True}),
-            ("aliases", {"ratio": 2}),
-            ("zones and landmarks", {"ratio": 3}),
-            ("townships", {"ratio": 4}),
+            ("aliases", {"ratio": 2, "overflow": "fold"}),
+            ("zones and landmarks", {"ratio": 3, "overflow": "fold"}),
+            ("townships", {"ratio": 4, "overflow": "fold"}),
         ],
     )
     for entry in entries:
@@ -158,7 +159,7 @@ def _list_rich(entries: tuple[Entry, ...]) -> None:
             text(f"{entry.short} / {entry.pinyin}"),
             text("、".join(aliases)),
             text("、".join(zones)),
-            text(f"{len(towns)}: " + "、".join(towns) if towns else ""),
+            text(f"({len(towns)}) " + "、".join(towns) if towns else ""),
         )
     show(grid)
 
