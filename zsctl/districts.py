@@ -76,6 +76,7 @@ VISIT_WINDOW = 40
 TRADITIONAL_PROBE = 600
 
 STRONG, WEAK, LOOKALIKE, HUB = "strong", "weak", "lookalike", "hub"
+FOREIGN = "foreign"  # a place outside Tianjin: matched with the aliases, never a mention
 _ANCHORS = (STRONG, HUB)  # kinds that are surely Tianjin and anchor the weak ones
 RESOLVE_ONLY, AMBIGUOUS = "resolve_only", "ambiguous"
 _MARKED_KINDS = frozenset({WEAK, LOOKALIKE, RESOLVE_ONLY, AMBIGUOUS})
@@ -236,10 +237,10 @@ class _Unit:
     where: str  # "title" or "body"
     lead_end: int  # the lead (first LEAD_CHARS of the first paragraph) weighs more
     found: list[_Found]
+    foreign: list[tuple[int, str]]  # (start, name) of each place outside Tianjin
     _visits: bool | None = None
     _bounds: list[int] | None = None
     _starts: list[int] | None = None
-    _foreign: list[tuple[int, str]] | None = None
 
     def sentence(self, pos: int) -> tuple[int, int]:
         """(start, end) of the sentence around `pos`."""
@@ -287,7 +288,7 @@ class Gazetteer:
         self.guards = tuple(guards)
         self.source = source
         self._lookup, self._display = _lookup_tables((city, *self.districts), source)
-        self._text = _text_table((city, *self.districts), self.guards, source)
+        self._text = _text_table((city, *self.districts), self.guards, self.foreign, source)
         self._aliases = list(self._text)
         self._places = [self._text[alias] for alias in self._aliases]
         # A tag naming a place outside Tianjin as well as a district (河北) needs the text's word.
@@ -297,11 +298,6 @@ class Gazetteer:
     def _matcher(self) -> ahocorasick_rs.AhoCorasick:
         """The text matcher, built on first use: --district only needs the lookup table."""
         return _matcher(self._aliases)
-
-    @cached_property
-    def _foreign_matcher(self) -> ahocorasick_rs.AhoCorasick:
-        """The places outside Tianjin, built only when a text first needs them."""
-        return _matcher(self.foreign)
 
     def entries(self) -> tuple[Entry, ...]:
         """The city entry followed by the districts, in file order."""
@@ -352,7 +348,7 @@ class Gazetteer:
         """Every alias occurrence in `text` (simplified for matching), guarded spans dropped."""
         return [
             Hit(found.place.name, found.start, found.place.kind)
-            for found in self._find(simplified(text))
+            for found in self._unit(simplified(text), "body", 0).found
         ]
 
     def assign(
@@ -365,10 +361,7 @@ class Gazetteer:
         # sentence): one matcher call per article, not one per paragraph.
         body = "\n".join(paragraphs)
         lead_end = min(LEAD_CHARS, len(paragraphs[0])) if paragraphs else 0
-        units = [
-            _Unit(title, "title", 0, self._find(title)),
-            _Unit(body, "body", lead_end, self._find(body)),
-        ]
+        units = [self._unit(title, "title", 0), self._unit(body, "body", lead_end)]
         if not any(unit.found for unit in units):
             primary, rule = self._tag_district(tag, {}) or (None, "no Tianjin name")
             alone = self._tag_evidence(tag, primary) if explain else ()
@@ -385,15 +378,21 @@ class Gazetteer:
             evidence = self._tag_evidence(tag, decided[0]) + self._evidence(units)
         return DistrictAssignment(decided[0], _sorted_counts(mentions), evidence, decided[1])
 
-    def _find(self, text: str) -> list[_Found]:
-        """Place hits of one text, leftmost-longest; guards match but yield nothing."""
+    def _unit(self, text: str, where: str, lead_end: int) -> _Unit:
+        """One text's hits, leftmost-longest in one pass: Tianjin places, and places outside
+        Tianjin (not as a street name: 南京路); guards match but yield nothing."""
         aliases, places = self._aliases, self._places
         found: list[_Found] = []
+        foreign: list[tuple[int, str]] = []
         for index, start, end in self._matcher.find_matches_as_indexes(text):
             place = places[index]
-            if place is not None:
+            if place is None:
+                continue
+            if place.kind != FOREIGN:
                 found.append(_Found(aliases[index], start, end, place))
-        return found
+            elif not _STREET_SUFFIX.match(text, end):
+                foreign.append((start, place.name))
+        return _Unit(text, where, lead_end, found, foreign)
 
     def _gate_all(self, units: Sequence[_Unit]) -> None:
         """Decide which hits count (the weak and look-alike gates); scoring comes later."""
@@ -418,13 +417,11 @@ class Gazetteer:
         kind = found.place.kind
         if kind == WEAK and not anchored:
             return "weak: no strong Tianjin name in the text"
-        if _sentence_anchored(found, unit):
-            return ""
-        nearby = self._foreign_near(found, unit, units[0])
-        if nearby:
+        nearby = _foreign_near(found, unit, units[0])
+        if nearby and not _sentence_anchored(found, unit):
             return f"stopped: {nearby} (outside Tianjin) in the same {_nearby_where(unit, units)}"
-        if kind == LOOKALIKE and not anchored:
-            elsewhere = next((n for u in units for _, n in self._foreign_in(u)), None)
+        if kind == LOOKALIKE and not anchored:  # then no sentence of the text names Tianjin
+            elsewhere = next((name for u in units for _, name in u.foreign), None)
             if elsewhere:
                 return f"stopped: no strong Tianjin name, and {elsewhere} (outside Tianjin)"
         return ""
@@ -461,28 +458,6 @@ class Gazetteer:
             if before in _TRIP_VERBS or other.alias[0] in _TRIP_VERBS:
                 return True
         return any(verb + host in tail for verb in _TRIP_VERBS for host in _TRIP_HOSTS)
-
-    def _foreign_in(self, unit: _Unit) -> list[tuple[int, str]]:
-        """Places outside Tianjin named in a unit, except inside a hit or as a street name."""
-        if unit._foreign is None:
-            names = self.foreign
-            unit._foreign = [
-                (start, names[index])
-                for index, start, end in self._foreign_matcher.find_matches_as_indexes(unit.text)
-                if not _inside(start, end, unit) and not _STREET_SUFFIX.match(unit.text, end)
-            ]
-        return unit._foreign
-
-    def _foreign_near(self, found: _Found, unit: _Unit, title: _Unit) -> str | None:
-        """A place outside Tianjin in the hit's sentence or in the title, if any."""
-        start, end = unit.sentence(found.start)
-        for pos, name in self._foreign_in(unit):
-            if start <= pos < end:
-                return name
-        if unit is not title:
-            for _, name in self._foreign_in(title):
-                return name
-        return None
 
     def _tag_district(self, tag: str | None, mentions: Mapping[str, int]) -> tuple[str, str] | None:
         """(district, rule) for a 【X招商】 tag; None for the city-level 天津招商 or no tag."""
@@ -547,7 +522,7 @@ class Gazetteer:
         if len(ranked) == 1 and not city:
             return ranked[0][0], f"body: {ranked[0][0]} is the only Tianjin name"
         if not any(f.counted for f in units[0].found):
-            elsewhere = sum(u.position_weight(pos) for u in units for pos, _ in self._foreign_in(u))
+            elsewhere = sum(u.position_weight(pos) for u in units for pos, _ in u.foreign)
             if elsewhere >= FOREIGN_DOMINANCE * total:
                 return None, f"not Tianjin: places elsewhere score {elsewhere}, Tianjin {total}"
         return self.city.name, f"city-wide: 天津市 {city}, no district dominates"
@@ -623,13 +598,16 @@ def _sentence_anchored(found: _Found, unit: _Unit) -> bool:
     )
 
 
-def _inside(start: int, end: int, unit: _Unit) -> bool:
-    """Whether [start, end) overlaps a place hit of the unit (hits are sorted, disjoint)."""
-    index = bisect_right(unit.starts(), start) - 1  # the last hit starting at or before
-    for found in unit.found[max(index, 0) : index + 2]:
-        if start < found.end and found.start < end:
-            return True
-    return False
+def _foreign_near(found: _Found, unit: _Unit, title: _Unit) -> str | None:
+    """A place outside Tianjin in the hit's sentence or in the title, if any."""
+    if unit.foreign:
+        start, end = unit.sentence(found.start)
+        for pos, name in unit.foreign:
+            if start <= pos < end:
+                return name
+    if unit is not title and title.foreign:
+        return title.foreign[0][1]
+    return None
 
 
 def _tag_name(tag: str | None) -> str:
@@ -900,9 +878,13 @@ def _listed_once(entry: Entry) -> list[str]:
 
 
 def _text_table(
-    entries: Sequence[Entry], guards: Sequence[str], source: str
+    entries: Sequence[Entry], guards: Sequence[str], foreign: Sequence[str], source: str
 ) -> dict[str, Place | None]:
-    """Text-matched alias -> Place; guards map to None so their span is skipped."""
+    """Text-matched name -> Place; guards map to None so their span is skipped.
+
+    Places outside Tianjin are matched in the same pass, as FOREIGN places; a guard that
+    holds one (沈阳市和平区, 河北省) stands for it, so hiding the alias still names the place.
+    """
     table: dict[str, Place | None] = {}
     city = entries[0].name
     for entry in entries:
@@ -915,4 +897,13 @@ def _text_table(
             problem = "is listed twice" if table[guard] is None else "is also an alias"
             raise RulesError(f"guard {guard!r} {problem}", path=source)
         table[guard] = None
+    for name in foreign:
+        if table.get(name) is not None:
+            raise RulesError(f"foreign place {name!r} is also an alias", path=source)
+        table[name] = Place(name, FOREIGN, 0)
+    for guard in guards:
+        inside = [name for name in foreign if name in guard]
+        if inside and table[guard] is None:
+            first = min(inside, key=lambda name: (guard.index(name), -len(name)))
+            table[guard] = Place(first, FOREIGN, 0)
     return table
