@@ -592,6 +592,12 @@ def test_guarded_and_ambiguous_text_is_not_a_mention(text: str) -> None:
     assert mentions(text) == {}
 
 
+def test_a_guard_still_names_the_place_it_holds() -> None:
+    # 沈阳市和平区 hides 和平区, and its 沈阳 stops the look-alike in the next sentence's title.
+    assert primary(None, "沈阳市和平区招商会", "和平区签约项目十个。") is None
+    assert primary(None, "招商会", "和平区签约项目十个。") == "和平区"
+
+
 def test_scan_reports_positions(gaz: Gazetteer) -> None:
     hits = gaz.scan("临沂河东区与天津河东区、保税区")
     assert [(hit.name, hit.start, hit.kind) for hit in hits] == [
@@ -749,6 +755,7 @@ def test_minimal_yaml_loads(tmp_path: Path) -> None:
         (("pinyin: wuqing}", "pinyin: wuqing, zones: ['']}"), "non-empty string"),
         (("guards: []", "guards: [西青开发区]"), "guard '西青开发区' is also an alias"),
         (("guards: []", "guards: [临沂河东, 临沂河东]"), "guard '临沂河东' is listed twice"),
+        (("foreign: [沈阳]", "foreign: [沈阳, 西青]"), "foreign place '西青' is also an alias"),
         (
             ("city: {name: 天津市, short: 天津, pinyin: tianjin}", "city: 天津市"),
             "expected a mapping",

@@ -16,8 +16,9 @@ counts anyway when its own sentence has a strong Tianjin name. A place mentioned
 2. the title: the district it names most often (earliest on ties); a zone or town counts for its
    district, a hub (天津港) only when the title names no other district;
 3. the body: each counted name scores its weight (PLACE_WEIGHT for a district, zone or town,
-   CITY_WEIGHT for 天津 or a hub; nothing for 天津 right before a district, as in 天津市静海区)
-   times LEAD_WEIGHT in the lead or TITLE_WEIGHT in the title. The best district wins if it
+   CITY_WEIGHT for 天津, a hub or a generic zone name such as 保税区; nothing for 天津 right
+   before a district, as in 天津市静海区) times LEAD_WEIGHT in the lead or TITLE_WEIGHT in the
+   title (the title's 天津 only: a title district has decided already). The best district wins if it
    reaches MIN_DISTRICT_SCORE, is DOMINANCE times the runner-up and the city's score is at most
    CITY_DOMINANCE times its own; otherwise the article is city-wide (天津市) if its Tianjin score
    reaches MIN_TIANJIN_SCORE, else not about Tianjin at all (None): the site tags national and
