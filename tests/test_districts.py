@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from zsctl import districts
 from zsctl.districts import DistrictAssignment, Gazetteer, assign, load_gazetteer
@@ -587,12 +592,18 @@ def test_guarded_and_ambiguous_text_is_not_a_mention(text: str) -> None:
     assert mentions(text) == {}
 
 
+def test_a_guard_still_names_the_place_it_holds() -> None:
+    # 沈阳市和平区 hides 和平区, and its 沈阳 stops the look-alike in the next sentence's title.
+    assert primary(None, "沈阳市和平区招商会", "和平区签约项目十个。") is None
+    assert primary(None, "招商会", "和平区签约项目十个。") == "和平区"
+
+
 def test_scan_reports_positions(gaz: Gazetteer) -> None:
     hits = gaz.scan("临沂河东区与天津河东区、保税区")
-    assert [(hit.name, hit.start, hit.weak) for hit in hits] == [
-        ("天津市", 6, False),
-        ("河东区", 8, False),
-        ("滨海新区", 12, True),
+    assert [(hit.name, hit.start, hit.kind) for hit in hits] == [
+        ("天津市", 6, "strong"),
+        ("河东区", 8, "lookalike"),
+        ("滨海新区", 12, "weak"),
     ]
 
 
@@ -695,6 +706,7 @@ city: {name: 天津市, short: 天津, pinyin: tianjin}
 districts:
   - {name: 西青区, short: 西青, pinyin: xiqing, zones: [西青开发区]}
   - {name: 武清区, short: 武清, pinyin: wuqing}
+foreign: [沈阳]
 guards: []
 """
 
@@ -715,7 +727,17 @@ def test_minimal_yaml_loads(tmp_path: Path) -> None:
     ("change", "message"),
     [
         (("guards: []\n", ""), "missing key(s): guards"),
+        (("foreign: [沈阳]\n", ""), "missing key(s): foreign"),
         (("guards: []\n", "guards: []\nversion: 2\n"), "unknown key(s): version"),
+        (("guards: []\n", "guards: []\nsources: {zone: x}\n"), "sources: zone name(s) no list"),
+        (
+            ("zones: [西青开发区]", "townships: [{name: 精武镇, kind: weak}]"),
+            "missing key(s): why",
+        ),
+        (
+            ("zones: [西青开发区]", "townships: [{name: 精武镇, kind: rare, why: x}]"),
+            "'rare' is not one of",
+        ),
         (
             ("pinyin: wuqing}", "pinyin: wuqing, zone: [x]}"),
             "districts[1] (武清区): unknown key(s): zone",
@@ -733,6 +755,7 @@ def test_minimal_yaml_loads(tmp_path: Path) -> None:
         (("pinyin: wuqing}", "pinyin: wuqing, zones: ['']}"), "non-empty string"),
         (("guards: []", "guards: [西青开发区]"), "guard '西青开发区' is also an alias"),
         (("guards: []", "guards: [临沂河东, 临沂河东]"), "guard '临沂河东' is listed twice"),
+        (("foreign: [沈阳]", "foreign: [沈阳, 西青]"), "foreign place '西青' is also an alias"),
         (
             ("city: {name: 天津市, short: 天津, pinyin: tianjin}", "city: 天津市"),
             "expected a mapping",
@@ -743,7 +766,8 @@ def test_invalid_yaml_is_rejected(tmp_path: Path, change: tuple[str, str], messa
     path = write(tmp_path, MINIMAL.replace(*change))
     with pytest.raises(RulesError, match=re.escape(message)) as info:
         load_gazetteer(path)
-    assert str(info.value).startswith(f"{path}: ")  # the message names the file
+    assert str(info.value).startswith(f"{path}:")  # the message names the file
+    assert info.value.line is not None  # ... and the line
 
 
 def test_yaml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
@@ -761,17 +785,330 @@ def test_empty_and_missing_files_are_rejected(tmp_path: Path) -> None:
         load_gazetteer(tmp_path / "nope.yaml")
     with pytest.raises(RulesError, match="non-empty list"):
         load_gazetteer(
-            write(tmp_path, MINIMAL.split("districts:")[0] + "districts: []\nguards: []\n")
+            write(
+                tmp_path,
+                MINIMAL.split("districts:")[0] + "districts: []\nforeign: []\nguards: []\n",
+            )
         )
 
 
 def test_adding_an_alias_is_a_data_change(tmp_path: Path) -> None:
-    # 精武镇 is a town in 西青区 that the packaged file does not list.
+    # 中北斜 is 中北镇's name before 1997, which the packaged file does not list.
     text = PACKAGED_YAML.read_text(encoding="utf-8")
-    assert "精武镇" not in text
-    changed = text.replace("      - 西青开发区\n", "      - 西青开发区\n      - 精武镇\n", 1)
+    assert "中北斜" not in text
+    changed = text.replace("      - 西青开发区\n", "      - 西青开发区\n      - 中北斜\n", 1)
     gaz = load_gazetteer(write(tmp_path, changed))
-    assert gaz.resolve("精武镇") == "西青区"
-    assert gaz.assign(None, "精武镇引进新项目", []).primary == "西青区"
+    assert gaz.resolve("中北斜") == "西青区"
+    assert gaz.assign(None, "中北斜乡旧事", []).primary == "西青区"
     with pytest.raises(UsageError):
-        load_gazetteer().resolve("精武镇")
+        load_gazetteer().resolve("中北斜")
+
+
+# --- the statistics table: every township-level unit ------------------------------------------
+
+TOWNSHIP_TABLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "tianjin_townships.json"
+KIND_SENTENCE = "{}举行重点项目集中签约仪式,一批项目落地。"
+
+
+def _listed(key: str | None = None) -> list[tuple[str, districts.Alias]]:
+    """(district, alias) for every alias of a list (all lists if None) in the packaged file."""
+    return [
+        (entry.name, alias)
+        for entry in load_gazetteer().districts
+        for alias in entry.aliases
+        if key is None or alias.key == key
+    ]
+
+
+TOWNSHIPS = [(d, a) for d, a in _listed("townships") if not a.derived]
+MARKED = [(d, a) for d, a in _listed() if a.why]
+
+
+def test_all_301_units_are_listed() -> None:
+    units = [a for _, a in _listed("townships") if not a.derived]
+    assert len(units) == 301
+    if TOWNSHIP_TABLE.is_file():  # the reference table, beside the repository
+        table = json.loads(TOWNSHIP_TABLE.read_text(encoding="utf-8"))
+        listed = {(d, a.text) for d, a in _listed("townships") if not a.derived}
+        assert listed == {(d, name) for d, names in table.items() for name in names}
+
+
+@pytest.mark.parametrize(("district", "alias"), TOWNSHIPS, ids=[a.text for _, a in TOWNSHIPS])
+def test_every_township_resolves_to_its_district(district: str, alias: districts.Alias) -> None:
+    gaz = load_gazetteer()
+    name, sentence = alias.text, KIND_SENTENCE.format(alias.text)
+    if alias.kind == "ambiguous":
+        assert alias.why
+        # It resolves to nothing, or to where the YAML lists it again (保税区: a weak alias).
+        assert (
+            gaz.lookup(name) is None
+            or alias.text in {a.text for _, a in _listed("weak")}
+            or (gaz.lookup(name) != district)
+        )
+        assert primary(None, "", name) != district  # never given to the table's district
+        return
+    assert gaz.resolve(name) == district
+    if alias.kind == "strong":
+        assert primary(None, "", name) == district  # alone
+        assert primary(None, "", sentence) == district  # in a sentence
+        assert primary(None, sentence, "") == district  # in a title
+    else:
+        _check_marked(district, alias)
+
+
+@pytest.mark.parametrize(("district", "alias"), MARKED, ids=[a.text for _, a in MARKED])
+def test_every_marked_name_behaves_as_marked(district: str, alias: districts.Alias) -> None:
+    assert alias.why  # the YAML gives a reason for every mark
+    if alias.kind != "ambiguous":
+        _check_marked(district, alias)
+
+
+def _check_marked(district: str, alias: districts.Alias) -> None:
+    """A weak name needs Tianjin beside it; a look-alike yields to a place outside Tianjin."""
+    name = alias.text
+    in_tianjin = primary(None, "", f"天津市{name}举行重点项目集中签约仪式。")
+    beside_elsewhere = primary(None, "", f"沈阳市领导介绍,{name}举行重点项目集中签约仪式。")
+    if alias.kind == "weak":
+        assert primary(None, "", KIND_SENTENCE.format(name)) is None
+        assert in_tianjin == district
+        assert beside_elsewhere is None
+    elif alias.kind == "lookalike":
+        assert primary(None, "", KIND_SENTENCE.format(name)) == district
+        assert in_tianjin == district
+        assert beside_elsewhere is None
+    else:
+        assert alias.kind == "resolve_only"
+        assert load_gazetteer().resolve(name) == district
+        assert mentions(KIND_SENTENCE.format(name)) == {}
+
+
+def test_subdistrict_written_without_dao() -> None:
+    assert primary(None, "", "6月28日,西青区李七庄街举行重点项目集中签约仪式。") == "西青区"
+    assert primary(None, "李七庄街大力实施项目带动战略", "") == "西青区"
+
+
+def test_same_name_in_two_districts_resolves_to_neither(gaz: Gazetteer) -> None:
+    # 宝坻区 and 滨海新区 each have a 海滨街道.
+    assert gaz.lookup("海滨街道") is None
+    assert primary(None, "", "宝坻区海滨街道举行签约仪式。") == "宝坻区"
+    assert primary(None, "", "滨海新区海滨街道举行签约仪式。") == "滨海新区"
+
+
+# --- guards at a distance ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        ("", "沈阳太原街位于沈阳市区最繁华的地带,和平区,与沈阳南站火车站只有1站路的距离。"),
+        ("", "据资料显示,沈阳的商业格局以和平区和沈河区为主要商业核心区域。"),
+        ("", "河东区是临沂市的市辖区,地处沂河以东,故名河东。"),
+        ("临沂市河东区重点项目集中开工", "河东区将全面建立重点项目工作专班。"),
+        ("沂河新区是不是河东区", "沂河新区不是河东区。沂河新区位于临沂市主城区的沂河两岸。"),
+        ("北京亚奥商圈新消费创新联盟成立", "新奥购物中心、北辰荟、北投购物公园等消费红火。"),
+        ("", "当天,作为国家会议中心二期重要商业配套的北辰荟购物中心正式开业。"),
+        ("", "南大港产业园区位于河北省沧州市东北部,渤海湾西岸。"),
+        ("", "京津冀协同发展战略机遇叠加,南大港迎来跨越发展的新时代。"),
+        ("", "沧州境内有华北、大港两大油田。"),
+        ("江苏省南京市建邺区概况", "河西新城始终强化规划刚性约束,坚持一张蓝图绘到底。"),
+        ("", "提起静海寺,南京人是熟悉的,因为它是历史上有名的古刹。"),
+    ],
+)
+def test_a_place_elsewhere_stops_the_look_alike(title: str, body: str) -> None:
+    assert primary(None, title, body) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # The sentence names Tianjin: 辽宁路 and 云南省 do not stop the district.
+        ("和平区劝业场街作为天津市历史核心区域,其老旧院落如辽宁路单号11号至37号。", "和平区"),
+        ("河东区是实现天津城市中心战略东移的重要一环。河东区将学习借鉴云南省的经验。", "河东区"),
+        # A Tianjin street named after a city is no city: 南京路, 重庆道.
+        ("五大道是指和平区的重庆道、常德道、大理道、睦南道及马场道。", "和平区"),
+    ],
+)
+def test_tianjin_in_the_sentence_keeps_the_look_alike(body: str, expected: str) -> None:
+    assert primary(None, "", body) == expected
+
+
+def test_hebei_tag_is_the_province_unless_the_text_says_otherwise() -> None:
+    assert primary("河北招商", "石家庄市重点项目集中开工", "河北省石家庄市举办开工活动。") is None
+    assert primary("河北招商", "项目签约", "某项目在区内落地") is None
+    assert primary("河北招商", "项目签约", "天津市河北区某项目落地。") == "河北区"
+    assert primary("河北区招商", "项目签约", "某项目在区内落地") == "河北区"  # the full name
+
+
+# --- weighing the evidence -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "expected"),
+    [
+        ("", "天津市静海区是天津市的一个行政区", "静海区"),
+        ("", "天津市北辰区是天津市下辖的一个重要城区,位于天津市区的北部。", "北辰区"),
+        # TEDA visiting 宁河 (来宁考察) does not take the article to 滨海新区.
+        ("协作发展 互利共赢 天津经济技术开发区来宁考察洽谈", "", "宁河区"),
+        (
+            "协作发展 天津经济技术开发区来宁考察洽谈",
+            "天津经济技术开发区党委书记、管委会主任洪世聪一行来我区考察洽谈,区委书记参加。",
+            "宁河区",
+        ),
+        ("", "东丽区委书记率领东丽区党政代表团70余人来宁河县参观考察。", "宁河区"),
+        # 天津港 on the way (经天津港) does not outvote the district the article is about.
+        ("", "西青区企业的产品经天津港出口欧洲,再经天津港运往东南亚。", "西青区"),
+        ("", "中德大邱庄生态城注重生态环境保护。", "静海区"),
+        (
+            "品味老天津",
+            "西北角因地处天津老城厢的西北一隅而得名。" + "小吃" * 100 + "吃完可以去古文化街。",
+            "红桥区",
+        ),
+        # Neighbours are context: 静海 borders 滨海新区 and 西青区.
+        ("天津市静海区概况", "东与滨海新区为邻,东北隔独流减河与西青区相望。", "静海区"),
+        ("", "蓟州区在天津市的北部边界,东边是河北省遵化市,南边是天津市宝坻区。", "蓟州区"),
+        # A generic zone name weighs like 天津: all the city's bonded zones are city-wide.
+        ("", "2021年,天津市综合保税区进出口值2538.7亿元,占天津市进出口总值的29.6%。", "天津市"),
+        ("", "近日,在天津港环球滚装码头,500多辆国产汽车陆续驶入滚装货轮。", "滨海新区"),
+        # Places elsewhere outweigh a passing 天津 when no district and no Tianjin title.
+        ("", "张伯苓先生迁校至重庆沙坪坝。后天津南开中学迁至重庆,更名为重庆南开中学。", None),
+    ],
+)
+def test_weighing(title: str, body: str, expected: str | None) -> None:
+    assert primary(None, title, body) == expected
+
+
+def test_evidence_explains_the_choice() -> None:
+    result = assign(
+        None, "天津经济技术开发区来宁考察洽谈", ["天津港集团一行来宁考察。"], explain=True
+    )
+    assert result.primary == "宁河区"
+    assert result.rule == "title names 宁河区"
+    notes = {(e.alias, e.where): (e.points, e.note) for e in result.evidence}
+    assert notes[("天津经济技术开发区", "title")] == (
+        0,
+        "visitor: the text is about the place it visits",
+    )
+    assert notes[("来宁考察", "title")] == (6, "")
+    assert result.mentions == {"宁河区": 2, "滨海新区": 2}
+
+
+def test_evidence_only_when_asked() -> None:
+    assert assign(None, "西青区项目", ["天津市西青区"]).evidence == ()
+    result = assign("西青区招商", "项目", [], explain=True)
+    assert result.evidence == (districts.Evidence("西青区", "西青区招商", "tag", 0, "decides"),)
+    assert result.rule == "tag 西青区招商"
+
+
+def test_evidence_names_what_stopped_a_look_alike() -> None:
+    result = assign(None, "", ["河东区是临沂市的市辖区。"], explain=True)
+    assert result.primary is None
+    (evidence,) = result.evidence
+    assert evidence.note == "stopped: 临沂 (outside Tianjin) in the same sentence or title"
+    assert result.mentions == {}
+
+
+# --- traditional script --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("東麗區重大項目集中開工儀式在華明高新區舉行。", "东丽区"),
+        ("寧河區位於天津市東北部,地處京津唐幾何中心地帶。", "宁河区"),
+        ("天津薊州強化創新驅動戰略培育高質量發展新動能", "蓟州区"),
+        ("生態城坐落於天津濱海新區。", "滨海新区"),
+        ("臨沂市河東區2021年三季度重點項目集中開工儀式舉行。", None),
+        ("崔黃口鎮位於武清區東北部,海河水系中下游。", "武清区"),
+    ],
+)
+def test_traditional_script_is_matched(text: str, expected: str | None) -> None:
+    assert primary(None, "", text) == expected
+
+
+def test_traditional_title_with_simplified_body() -> None:
+    assert primary(None, "寧河區聚焦七里海", "旅游交通升级助力招商引资") == "宁河区"
+
+
+def test_matching_does_not_change_the_text() -> None:
+    paragraphs = ["寧河區位於天津市東北部。"]
+    assign(None, "寧河區", paragraphs)
+    assert paragraphs == ["寧河區位於天津市東北部。"]
+    assert districts.simplified("寧河區") == "宁河区"
+    assert districts.simplified("宁河区") == "宁河区"
+
+
+def test_converter_is_loaded_only_for_traditional_text() -> None:
+    code = (
+        "import sys\n"
+        "from zsctl.districts import assign\n"
+        "assign(None, '西青区项目落地', ['天津市西青区签约。'])\n"
+        "print('opencc' in sys.modules)\n"
+        "assign(None, '西青區項目落地', [])\n"
+        "print('opencc' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == ["False", "True"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("天津市西青區区和平临沂沈阳河北港来宁考察,。一行经")),
+        max_size=60,
+    )
+)
+def test_no_text_gives_a_traceback(text: str) -> None:
+    result = assign(None, text[:10], [text, text[::-1]])
+    assert result.primary is None or load_gazetteer().lookup(result.primary) == result.primary
+    assert all(count > 0 for count in result.mentions.values())
+
+
+# --- the evaluation set --------------------------------------------------------------------------
+
+EVAL_SET = Path(__file__).resolve().parent / "data" / "district_eval.jsonl"
+# The floor the issue sets: 95% right, and at most 2% of not-Tianjin items given a district.
+MIN_ACCURACY = 0.95
+MAX_FALSE_DISTRICT = 0.02
+
+
+def _eval_items() -> list[dict[str, str]]:
+    return [json.loads(line) for line in EVAL_SET.read_text(encoding="utf-8").splitlines()]
+
+
+def test_evaluation_set_is_well_formed(gaz: Gazetteer) -> None:
+    items = _eval_items()
+    assert len(items) >= 200
+    for item in items:
+        assert set(item) <= {"text", "url", "label", "note", "title", "tag"}
+        assert item["text"] and item["url"].startswith("http")
+        assert item["label"] is None or gaz.lookup(item["label"]) == item["label"]
+    assert sum(1 for item in items if item["label"] is None) >= 40  # look-alikes elsewhere
+    assert sum(1 for item in items if "traditional" in item["note"]) >= 20
+
+
+def test_evaluation_set_accuracy() -> None:
+    items = _eval_items()
+    got = [assign(i.get("tag"), i.get("title", ""), [i["text"]]).primary for i in items]
+    wrong = [
+        (i["text"][:40], i["label"], g) for i, g in zip(items, got, strict=True) if g != i["label"]
+    ]
+    outside = [g for i, g in zip(items, got, strict=True) if i["label"] is None]
+    false_district = [g for g in outside if g not in (None, "天津市")]
+    assert 1 - len(wrong) / len(items) >= MIN_ACCURACY, wrong
+    assert len(false_district) <= MAX_FALSE_DISTRICT * len(outside), false_district
+
+
+def test_resolving_a_name_needs_no_matcher() -> None:
+    # --district pays for the lookup table only: no Aho-Corasick, no OpenCC.
+    code = (
+        "import sys\n"
+        "from zsctl.districts import load_gazetteer\n"
+        "print(load_gazetteer().resolve('东疆'))\n"
+        "print('ahocorasick_rs' in sys.modules, 'opencc' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == ["滨海新区", "False", "False"]

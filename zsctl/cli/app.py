@@ -43,6 +43,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("stats", "stats", "stats"),
     Command("dupes", "dupes", "dupes"),
     Command("log", "log", "log"),
+    Command("districts", "districts", "districts"),
 )
 BY_NAME = {c.name: c for c in COMMANDS}
 

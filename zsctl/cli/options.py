@@ -73,6 +73,17 @@ DistrictOpt = Annotated[
         show_default=False,
     ),
 ]
+MentionsOpt = Annotated[
+    list[str] | None,
+    Option(
+        "--mentions",
+        metavar="NAME",
+        help="Mentions this district anywhere (any alias), primary or not. Repeat for any of "
+        "several.",
+        autocompletion=_complete_district,
+        show_default=False,
+    ),
+]
 SinceOpt = Annotated[
     str | None,
     Option(
@@ -115,7 +126,8 @@ TagOpt = Annotated[
     Option(
         "--tag",
         metavar="TAG",
-        help="Tag such as 西青招商 (【】 optional). Repeatable.",
+        help="Tag such as 西青招商 (【】 optional; a district's tag in any spelling: 西青招商 "
+        "= 西青区招商). Repeatable.",
         show_default=False,
     ),
 ]
@@ -156,6 +168,7 @@ def make_filters(
     date: str | None,
     source: list[str] | None,
     tag: list[str] | None,
+    mentions: list[str] | None = None,
 ) -> Filters:
     """Build query filters from the shared options; UsageError for a bad date or district."""
     from zsctl.query.filters import Filters
@@ -165,13 +178,25 @@ def make_filters(
         from zsctl.parse.dates import since_until  # not imported when unused: start-up time counts
 
         lo, hi = since_until(since, until, date)
-    districts: tuple[str, ...] = ()
-    if district:
-        from zsctl.districts import load_gazetteer
+    districts = _districts(district, "--district")
+    mentioned = _districts(mentions, "--mentions")
+    return Filters(districts, lo, hi, tuple(source or ()), tuple(tag or ()), mentioned)
 
-        gazetteer = load_gazetteer()
-        districts = tuple(dict.fromkeys(gazetteer.resolve(name) for name in district))
-    return Filters(districts, lo, hi, tuple(source or ()), tuple(tag or ()))
+
+def _districts(names: list[str] | None, option: str) -> tuple[str, ...]:
+    """Canonical names for a district option; a name that narrows (东疆) is noted on stderr."""
+    if not names:
+        return ()
+    from zsctl.cli.output import note
+    from zsctl.districts import load_gazetteer
+
+    gazetteer = load_gazetteer()
+    out = tuple(dict.fromkeys(gazetteer.resolve(name) for name in names))
+    for name in dict.fromkeys(names):
+        narrows = gazetteer.narrows(name)
+        if narrows:
+            note(f"{option} {name}: {narrows}; matching all of {gazetteer.resolve(name)}")
+    return out
 
 
 # A command's `filters: Filters` parameter stands for these options, which become one `Filters`.
@@ -182,5 +207,6 @@ FILTER_OPTIONS: tuple[tuple[str, object], ...] = (
     ("date", DateOpt),
     ("source", SourceOpt),
     ("tag", TagOpt),
+    ("mentions", MentionsOpt),
 )
 GROUPS = {"filters": Group(FILTER_OPTIONS, make_filters)}

@@ -46,11 +46,14 @@ class Filters(NamedTuple):
     since: str | None = None  # ISO date, inclusive
     until: str | None = None  # ISO date, inclusive
     sources: tuple[str, ...] = ()  # dump file (with or without .txt), site id, or 来源 label
-    tags: tuple[str, ...] = ()  # with or without 【】
+    tags: tuple[str, ...] = ()  # with or without 【】; a district tag matches any of its aliases
+    mentions: tuple[str, ...] = ()  # canonical names, matched against any district mentioned
 
     def active(self) -> bool:
         """Whether any filter is set."""
-        return bool(self.districts or self.since or self.until or self.sources or self.tags)
+        return bool(
+            self.districts or self.since or self.until or self.sources or self.tags or self.mentions
+        )
 
 
 def where_clauses(db: sqlite3.Connection, filters: Filters) -> tuple[list[str], list[Any]]:
@@ -68,8 +71,14 @@ def where_clauses(db: sqlite3.Connection, filters: Filters) -> tuple[list[str], 
         # so this keeps the whole last day and still lets the (date, id) index answer.
         clauses.append("a.date < ?")
         params.append(filters.until[:10] + "~")
+    if filters.mentions:
+        clauses.append(
+            "a.id IN (SELECT m.article_id FROM article_districts m "
+            f"WHERE m.district IN ({marks(filters.mentions)}))"
+        )
+        params += filters.mentions
     if filters.tags:
-        tags = tuple(dict.fromkeys(clean_tag(t) for t in filters.tags))
+        tags = _tag_spellings(db, filters.tags)
         clauses.append(f"a.tag IN ({marks(tags)})")
         params += tags
     if filters.sources:
@@ -77,6 +86,20 @@ def where_clauses(db: sqlite3.Connection, filters: Filters) -> tuple[list[str], 
         clauses.append(sql)
         params += values
     return clauses, params
+
+
+def _tag_spellings(db: sqlite3.Connection, wanted: Sequence[str]) -> list[str]:
+    """The stored tags a --tag value stands for: itself, and when it names a district, every
+    stored tag naming the same district (西青招商 and 西青区招商 are one tag)."""
+    tags = list(dict.fromkeys(clean_tag(t) for t in wanted))
+    from zsctl.districts import load_gazetteer  # only for --tag: start-up time counts
+
+    gazetteer = load_gazetteer()
+    places = {gazetteer.tag_district(t) for t in tags} - {None}
+    if places:
+        stored = [row[0] for row in db.execute("SELECT DISTINCT tag FROM articles") if row[0]]
+        tags += [t for t in sorted(stored) if gazetteer.tag_district(t) in places]
+    return list(dict.fromkeys(tags))
 
 
 def _source_clause(db: sqlite3.Connection, values: Sequence[str]) -> tuple[str, list[Any]]:

@@ -24,6 +24,14 @@ def show(
             "instead of the body; verbatim when piped, inert on a terminal.",
         ),
     ] = False,
+    why: Annotated[
+        bool,
+        Option(
+            "--why",
+            help="Explain the article's district instead of showing its body: the rule that "
+            "decided, the mentions and every name found (as `zsctl districts resolve`).",
+        ),
+    ] = False,
     seeds: SeedsOpt = DEFAULT_SEEDS,
     json: JsonOpt = False,
     corpus: CorpusOpt = None,
@@ -40,6 +48,8 @@ def show(
 
     db = open_snapshot(corpus_path(corpus))
     article = detail(db, resolve_id(db, article_id))
+    if why:
+        return _why(article, json)
     sources = raw_sources(db, seeds, article.sources) if raw else None
     if sources and any(r.changed for r in sources):
         from zsctl.cli.output import note
@@ -51,6 +61,28 @@ def show(
         from zsctl.cli.output import is_tty
 
         (_rich if is_tty() else _plain)(article, sources)
+    return 0
+
+
+def _why(article: Detail, json: bool) -> int:
+    """The district explained, from the stored tag, title and body (as ingest placed it)."""
+    from zsctl.cli.commands.districts import print_resolution, resolution_dict
+    from zsctl.cli.output import line, note, print_json
+    from zsctl.districts import assign
+
+    result = assign(article.tag, article.title, article.paragraphs, explain=True)
+    if result.primary != article.district:
+        note(
+            f"note: the gazetteer now gives {result.primary or '-'}, the corpus holds "
+            f"{article.district or '-'} (a duplicate's tag, or an older gazetteer: re-ingest)"
+        )
+    if json:
+        print_json({"id": article.id, "title": article.title, **resolution_dict(result)})
+        return 0
+    line(("id", article.id))
+    line(("title", article.title))
+    line(("tag", article.tag))
+    print_resolution(result)
     return 0
 
 
