@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests import corpora
 from tests.conftest import ROOT, SEEDS
+from tests.corpora import RESCRAPE_SCRIPT as SCRIPT
+from tests.corpora import export_jsonl, zsctl
 
 RESCRAPE = ROOT / "examples" / "rescrape"
-SCRIPT = ROOT / "scripts" / "rescrape.py"
-
-
-def zsctl(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the real command line, as make demo does."""
-    return subprocess.run(
-        [sys.executable, "-m", "zsctl", *args], capture_output=True, text=True, check=False
-    )
 
 
 def manifest_rows(index: Path) -> list[list[str]]:
@@ -57,24 +51,18 @@ def test_the_gb18030_rescrape_is_the_seed_in_other_bytes() -> None:
 @pytest.fixture(scope="module")
 def demo_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Seeds plus re-scrapes, ingested as make demo does."""
-    tmp = tmp_path_factory.mktemp("demo")
-    subprocess.run([sys.executable, str(SCRIPT), "--demo", str(tmp / "seeds")], check=True)
-    corpus = tmp / "demo.db"
-    done = zsctl("ingest", "--seeds", str(tmp / "seeds"), "--corpus", str(corpus))
-    assert done.returncode == 0, done.stderr
-    return corpus
+    return corpora.demo_corpus(tmp_path_factory.mktemp("demo"))
 
 
 def test_the_demo_folder_leaves_seeds_alone(demo_corpus: Path) -> None:
-    demo_seeds = demo_corpus.parent / "seeds"
+    demo_seeds = demo_corpus.parent / "demo"
     for seed in SEEDS.glob("*.txt"):
         assert (demo_seeds / seed.name).read_bytes() == seed.read_bytes()
     assert len(manifest_rows(demo_seeds / "INDEX.md")) == 8
 
 
 def test_dedup_folds_every_rescrape_back_in(demo_corpus: Path) -> None:
-    done = zsctl("export", "--corpus", str(demo_corpus), "--format", "jsonl")
-    articles = [json.loads(line) for line in done.stdout.splitlines()]
+    articles = export_jsonl(demo_corpus)
     # The seeds' 41 stories and nothing more: the re-scrapes' 21 records all merge into them
     # (100's new top item is 002's first).
     assert len(articles) == 41
