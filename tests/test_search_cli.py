@@ -282,7 +282,7 @@ def test_show_json(corpus_dir: tuple[Path, Path]) -> None:
     data = json.loads(run(corpus_dir, "show", "bbbb00000003", "--json").stdout)
     assert data["title"] == EVIL_TITLE
     assert data["paragraphs"] == [EVIL_BODY]
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert "raw" not in data
 
 
