@@ -966,7 +966,9 @@ def test_second_ingest_fails_or_waits_and_readers_see_old_or_new(tmp_path: Path)
         # a reader, mid-transaction, sees the old corpus; so does a snapshot it keeps open
         assert article_rows(corpus) == before
         listed = cli("list", "--json", "-n", "0", "--corpus", str(corpus))
-        assert {a["id"] for a in json.loads(listed.stdout)} == {r[0] for r in before}
+        assert {a["id"] for a in map(json.loads, listed.stdout.splitlines())} == {
+            r[0] for r in before
+        }
         snapshot = connect_read(corpus)
         snapshot.execute("BEGIN")
         old_count = snapshot.execute("SELECT count(*) FROM articles").fetchone()[0]

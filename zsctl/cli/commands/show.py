@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from zsctl.cli.options import DEFAULT_SEEDS, CorpusOpt, JsonOpt, SeedsOpt
+from zsctl.cli.options import DEFAULT_SEEDS, CorpusOpt, SeedsOpt
 from zsctl.cli.params import Argument, Option
 
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from zsctl.cli.output import Output
     from zsctl.query.articles import Detail
     from zsctl.query.raw import RawSource
 
 
 def show(
     article_id: Annotated[str, Argument(metavar="ID", help="Full id or a unique prefix.")],
+    out: Output,
     raw: Annotated[
         bool,
         Option(
@@ -25,7 +27,6 @@ def show(
         ),
     ] = False,
     seeds: SeedsOpt = DEFAULT_SEEDS,
-    json: JsonOpt = False,
     corpus: CorpusOpt = None,
 ) -> int:
     """Show one article: metadata, district mentions, sources, duplicate edges, then the body.
@@ -45,17 +46,14 @@ def show(
         from zsctl.cli.output import note
 
         note("warning: a dump changed since ingest; its lines may not line up (re-ingest)")
-    if json:
-        _json(article, sources)
+    if out.machine:
+        _json(article, sources, out)
     else:
-        from zsctl.cli.output import is_tty
-
-        (_rich if is_tty() else _plain)(article, sources)
+        (_rich if out.format == "table" else _plain)(article, sources)
     return 0
 
 
-def _json(article: Detail, sources: list[RawSource] | None) -> None:
-    from zsctl.cli.output import print_json
+def _json(article: Detail, sources: list[RawSource] | None, out: Output) -> None:
     from zsctl.export.schema import article_dict
 
     data = article_dict(article)
@@ -70,7 +68,7 @@ def _json(article: Detail, sources: list[RawSource] | None) -> None:
             }
             for r in sources
         ]
-    print_json(data)
+    out.document(data)
 
 
 def _metadata(a: Detail) -> list[tuple[str, object]]:
