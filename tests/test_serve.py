@@ -6,8 +6,10 @@ One server on a free loopback port for the module; every request goes to 127.0.0
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -99,10 +101,17 @@ def test_search_agrees_with_grep(server: Server, term: str) -> None:
     assert sorted(row["id"] for row in rows) == sorted(listed)
 
 
-def test_nothing_is_written_beside_the_corpus(server: Server) -> None:
-    server.json(f"/{DB}/search.json", q="招商", _shape="array")
-    beside = sorted(p.name for p in server.corpus.parent.iterdir() if p.name.startswith("demo.db"))
-    assert beside == ["demo.db"]
+def test_nothing_is_written_beside_the_corpus(server: Server, tmp_path: Path) -> None:
+    """Immutable: a corpus alone in its folder stays alone, byte for byte, while served."""
+    alone = tmp_path / "alone" / "zsctl.db"
+    alone.parent.mkdir()
+    shutil.copyfile(server.corpus, alone)
+    before = alone.read_bytes()
+    with serving(alone) as other:
+        other.json(f"/{DB}/search.json", q="招商", _shape="array")
+        assert other.get(f"/{DB}/articles/1")[0] == 200
+    assert [p.name for p in alone.parent.iterdir()] == ["zsctl.db"]
+    assert alone.read_bytes() == before
 
 
 def test_ctrl_c_ends_it_cleanly(server: Server) -> None:

@@ -42,6 +42,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("export", "export", "export"),
     Command("stats", "stats", "stats"),
     Command("dupes", "dupes", "dupes"),
+    Command("serve", "serve", "serve"),
 )
 BY_NAME = {c.name: c for c in COMMANDS}
 
