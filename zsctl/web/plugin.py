@@ -92,7 +92,7 @@ def extra_template_vars(
         if not found:
             return {}
         rows = (await db.execute(SOURCES_SQL, [found[0]["id"]])).rows
-        return {"zsctl_article_id": found[0]["id"], "zsctl_sources": [dict(r) for r in rows]}
+        return {"zsctl_sources": [dict(r) for r in rows]}
 
     return variables
 

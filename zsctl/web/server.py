@@ -18,6 +18,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 # A search or facet over 100k articles takes ~0.1-0.3 s; datasette's 1 s default leaves
 # little margin on a loaded machine.
 SQL_TIME_LIMIT_MS = 5000
+# The article list without bodies and bookkeeping columns, which make every row tall.
+LIST_COLUMNS = ("id", "date", "district", "tag", "title", "n_sources")
+COMPACT = f"/{DB_NAME}/articles?" + "&".join(f"_col={c}" for c in LIST_COLUMNS)
 HIDDEN = ("grams", "records", "meta", "dumps", "sqlite_sequence")
 SEARCH_SQL = """SELECT a.n, a.id, a.date, a.district, a.tag, a.title, a.n_sources AS sources
 FROM articles a
@@ -32,7 +35,10 @@ def metadata() -> dict[str, Any]:
         "label_column": "title",
         "sort_desc": "date",
         "facets": ["district", "tag", {"month": "date"}],
-        "description": "One row per deduplicated story; search with the Search query.",
+        "description_html": (
+            f'One row per deduplicated story. <a href="{COMPACT}">Without the bodies</a>; '
+            f'<a href="/{DB_NAME}/search">search</a> as <code>zsctl grep</code> does.'
+        ),
     }
     return {
         "title": "zsctl corpus",
