@@ -176,6 +176,9 @@ def test_output_fits_80_columns(corpus: Path, command: list[str]) -> None:
     assert len(lines) > 5
     widest = max(lines, key=cells)
     assert cells(widest) <= 80, widest
+    if argv[0] == "grep":  # cut to the width, not wrapped: a head and a snippet line per hit
+        hits = int(zsctl("grep", "-c", argv[1], "--corpus", str(corpus)).stdout)
+        assert len([line for line in lines if line.strip()]) == 2 * hits
 
 
 def test_long_output_on_a_terminal_goes_through_the_pager(corpus: Path, tmp_path: Path) -> None:

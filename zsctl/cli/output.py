@@ -295,9 +295,15 @@ def table(title: str | None, columns: Sequence[tuple[str, dict[str, Any]]]) -> T
     return out
 
 
-def show(renderable: Any) -> None:
-    """Print a Rich renderable on the stdout console."""
-    console().print(renderable)
+def show(renderable: Any, one_line: bool = False) -> None:
+    """Print a Rich renderable on the stdout console; `one_line` cuts it with … to fit.
+
+    (Text.no_wrap is not enough: print() joins what it is given into a new Text.)
+    """
+    if one_line:
+        console().print(renderable, no_wrap=True, overflow="ellipsis", crop=True)
+    else:
+        console().print(renderable)
 
 
 def bar(value: int, top: int, width: int = 40) -> str:

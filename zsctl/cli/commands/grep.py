@@ -167,9 +167,8 @@ def _rich(hits: Iterator[GrepHit], context: int) -> int:
         head.append(f"×{hit.matches}  ", style="dim")  # before the title, which may be cut
         head.append_text(highlighted(a.title, hit.title_spans))
         snippet = Text("    ").append_text(_snippet_text(hit, context))
-        for line in (head, snippet):  # one terminal line each, cut with … at any width
-            line.no_wrap, line.overflow = True, "ellipsis"
-            show(line)
+        show(head, one_line=True)  # one terminal line each, cut with … at any width
+        show(snippet, one_line=True)
         n += 1
     return n
 

@@ -9,6 +9,7 @@ from zsctl.cli.params import Argument, Option
 
 if TYPE_CHECKING:
     from rich.table import Table
+    from rich.text import Text
 
     from zsctl.cli.output import Output
     from zsctl.query.articles import Detail
@@ -148,28 +149,27 @@ def _rich(a: Detail, sources: list[RawSource] | None) -> None:
 
 
 def _sources_table(a: Detail) -> Table:
+    """The sources, one line each at any width: a listed title only where it differs."""
     from zsctl.cli.output import table, text
 
-    out = table(
-        "sources",
-        [
-            ("dump", {"no_wrap": True}),
-            ("lines", {"no_wrap": True}),
-            ("listed", {"no_wrap": True}),
-            ("kind", {}),
-            ("score", {"justify": "right"}),
-            ("title as listed", {"overflow": "fold", "ratio": 1}),
-        ],
-    )
+    variants = any(s.title and s.title != a.title for s in a.sources)
+    columns: list[tuple[str, dict[str, object]]] = [
+        ("dump", {"no_wrap": True, "overflow": "ellipsis"}),
+        ("lines", {"no_wrap": True}),
+        ("listed", {"no_wrap": True}),
+        ("kind", {"no_wrap": True, "min_width": 9}),
+        ("score", {"justify": "right", "no_wrap": True, "min_width": 5}),
+    ]
+    if variants:
+        columns.append(("title as listed", {"no_wrap": True, "overflow": "ellipsis", "ratio": 1}))
+    out = table("sources", columns)
     for s in a.sources:
-        out.add_row(
-            text(s.dump),
-            f"{s.first_line}-{s.last_line}",
-            text(s.date),
-            s.kind,
-            f"{s.score:.3f}",
-            text(s.title),
-        )
+        row: list[Text | str] = [text(s.dump), f"{s.first_line}-{s.last_line}", text(s.date)]
+        row.append(s.kind)
+        row.append(f"{s.score:.3f}")
+        if variants:
+            row.append(text("" if s.title == a.title else s.title))
+        out.add_row(*row)
     return out
 
 
