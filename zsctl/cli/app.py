@@ -73,6 +73,8 @@ def run(argv: list[str] | None = None) -> None:
 
     Click's usage errors are one line, `error: WHAT (see zsctl CMD --help)`, not its block.
     """
+    import typer
+
     from zsctl.cli.invoke import quiet_broken_pipe
 
     click = _click_exceptions()
@@ -86,7 +88,7 @@ def run(argv: list[str] | None = None) -> None:
         code = exc.exit_code
     except click.ClickException as exc:
         code = _usage_error(exc)
-    except click.Abort:  # Ctrl-C at a prompt
+    except typer.Abort:  # Ctrl-C while Click held control, quietly
         code = 130
     sys.exit(code if isinstance(code, int) else 0)
 
