@@ -6,19 +6,28 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test lint format check ingest bench bench-smoke fuzz clean
 
+# pip's own chatter goes to a log, shown only if the install fails.
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
-	touch $(STAMP)
+	@echo "setting up $(VENV): pip install -e '.[dev]' (a few minutes the first time; log in $(VENV)/install.log)"
+	@$(PYTHON) -m venv $(VENV)
+	@{ $(BIN)/pip install -q --upgrade pip && $(BIN)/pip install -q -e '.[dev]'; } \
+		> $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@touch $(STAMP)
 
-## demo: set up, check the seeds, build the corpus and show what is in it
+DEMO_SEEDS := corpus/demo-seeds
+DEMO_DB    := corpus/demo.db
+DEMO       := $(BIN)/zsctl
+
+## demo: the seeds plus examples/rescrape (re-scrapes of them) in a demo corpus, and its duplicates
 demo: $(STAMP)
-	$(BIN)/zsctl check --seeds seeds
-	$(BIN)/zsctl ingest --seeds seeds
-	$(BIN)/zsctl list --limit 10
-	$(BIN)/zsctl stats
-	$(BIN)/zsctl dupes
+	@$(BIN)/python scripts/rescrape.py --demo $(DEMO_SEEDS)
+	@$(DEMO) check --seeds $(DEMO_SEEDS) --no-pager
+	@$(DEMO) ingest --seeds $(DEMO_SEEDS) --corpus $(DEMO_DB)
+	@$(DEMO) list --corpus $(DEMO_DB) --limit 10 --no-pager
+	@$(DEMO) stats --corpus $(DEMO_DB) --no-pager
+	@$(DEMO) dupes --corpus $(DEMO_DB) --no-pager
+	@echo
+	@echo "Browse it: $(DEMO) serve --corpus $(DEMO_DB), then open http://127.0.0.1:8001/corpus"
 
 ## test: set up and run the test suite
 test: $(STAMP)
@@ -56,4 +65,4 @@ ingest: $(STAMP)
 	$(BIN)/zsctl ingest --seeds seeds
 
 clean:
-	rm -rf corpus/*.db corpus/*.db-* .pytest_cache .mypy_cache .ruff_cache
+	rm -rf corpus/*.db corpus/*.db-* corpus/demo-seeds .pytest_cache .mypy_cache .ruff_cache

@@ -731,6 +731,7 @@ class Bench:
             out.unlink(missing_ok=True)
             ref_out.unlink(missing_ok=True)
         size = median(sizes)
+        self.extra["export_jsonl_s"] = median(zt)
         z_mbps, r_mbps = size / median(zt) / 1e6, size / median(rt) / 1e6
         return Row(
             "export --format jsonl",
@@ -746,6 +747,38 @@ class Bench:
                 "zsctl_mbps": z_mbps,
                 "reference_mbps": r_mbps,
             },
+        )
+
+    def export_parquet(self) -> Row:
+        """Parquet export throughput in articles/s, beside JSONL's on the same corpus.
+
+        No target: Parquet does more per article (typed columns, zstd), and its files are
+        smaller, so MB/s of output would not compare; articles/s does.
+        """
+        import pyarrow.parquet as pq
+
+        out = OUT / "export.parquet"
+        times: list[float] = []
+        try:
+            for i in range(self.runs + 1):  # the first round is the warm-up
+                out.unlink(missing_ok=True)
+                t, _ = run(self.z("export", "--format", "parquet", "-o", str(out)), self.timeout)
+                if i:
+                    times.append(t)
+            rows, size = pq.read_metadata(out).num_rows, out.stat().st_size
+        finally:
+            out.unlink(missing_ok=True)
+        jsonl_s = self.extra.get("export_jsonl_s")
+        mine = rows / median(times)
+        beside = f"jsonl {rows / jsonl_s:,.0f} articles/s" if jsonl_s else "—"
+        return Row(
+            "export --format parquet",
+            "— (beside jsonl)",
+            f"{mine:,.0f} articles/s ({fmt_bytes(size)})",
+            beside,
+            f"{(rows / jsonl_s) / mine:.2f}× slower" if jsonl_s else "—",
+            None,
+            raw={"zsctl_s": times, "rows": rows, "bytes": size, "jsonl_s": jsonl_s},
         )
 
     def dupes(self) -> list[Row]:
@@ -825,6 +858,7 @@ class Bench:
             "ingest, +1 dump of 10 (incremental)", f"≤ {INCREMENTAL_S:g} s", self.incremental
         )
         self.figure("export --format jsonl", f"≥ {EXPORT_MBPS:g} MB/s", self.export)
+        self.figure("export --format parquet", "— (beside jsonl)", self.export_parquet)
         self.figure("dupes precision / recall", f"≥ {PRECISION:g} / ≥ {RECALL:g}", self.dupes)
         self.figure("corpus size on disk", f"≤ {SIZE_RATIO:g}× raw", self.size)
 

@@ -68,7 +68,7 @@ def test_dropping_a_dump_reports_just_its_articles(tmp_path: Path) -> None:
     lines = [line.split("\t") for line in dropped.stdout.splitlines()]
     removed = [row[1] for row in lines if row[0] == "removed"]
     listed = cli("list", "--corpus", str(corpus), "--json")
-    ids = {a["id"] for a in json.loads(listed.stdout)}
+    ids = {json.loads(row)["id"] for row in listed.stdout.splitlines()}
     assert removed and not set(removed) & ids
     assert len(ids) + len(removed) - sum(row[0] == "added" for row in lines) == created["articles"]
 

@@ -479,8 +479,12 @@ def test_article_dict_fields(db: sqlite3.Connection) -> None:
     assert data["districts"] == [{"district": "滨海新区", "count": 2}]
     assert data["sources"][1] == {
         "dump": "001_b.txt", "first_line": 1, "last_line": 3, "date": "2024-01-03",
-        "title": "Binhai TEDA 港口 expansion!", "tag": None, "kind": "near", "score": 0.93,
+        "published_at": None, "title": "Binhai TEDA 港口 expansion!", "tag": None,
+        "kind": "near", "score": 0.93,
     }  # fmt: skip
+    # Schema 2: the stored 2024-01-02T09:30 is a day and a time.
+    assert (data["date"], data["published_at"]) == ("2024-01-02", "2024-01-02T09:30:00")
+    assert data["sources"][0]["published_at"] == "2024-01-02T09:30:00"
     assert data["cluster"] == {
         "size": 2,
         "edges": [{"a": "000_a.txt:7", "b": "001_b.txt:1", "kind": "near", "score": 0.93}],

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -58,6 +59,11 @@ def run(corpus_dir: tuple[Path, Path], *args: str, env: dict[str, str] | None = 
 def rows(result: Result) -> list[list[str]]:
     """Tab-separated stdout lines, header included."""
     return [line.split("\t") for line in result.stdout.splitlines()]
+
+
+def json_lines(stdout: str) -> list[Any]:
+    """A list as every command writes it in JSON: one object per line."""
+    return [json.loads(line) for line in stdout.splitlines()]
 
 
 def column(result: Result, index: int = 0) -> list[str]:
@@ -113,7 +119,7 @@ def test_list_table_keeps_short_columns_whole_on_a_narrow_terminal(
 
 def test_list_json_is_faithful(corpus_dir: tuple[Path, Path]) -> None:
     result = run(corpus_dir, "list", "--json")
-    data = json.loads(result.stdout)
+    data = json_lines(result.stdout)
     assert {d["id"] for d in data} == ALL_IDS
     evil = next(d for d in data if d["id"] == "bbbb00000003")
     assert evil["title"] == EVIL_TITLE
@@ -282,7 +288,7 @@ def test_show_json(corpus_dir: tuple[Path, Path]) -> None:
     data = json.loads(run(corpus_dir, "show", "bbbb00000003", "--json").stdout)
     assert data["title"] == EVIL_TITLE
     assert data["paragraphs"] == [EVIL_BODY]
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert "raw" not in data
 
 
@@ -393,7 +399,7 @@ def test_grep_terminal_highlights(corpus_dir: tuple[Path, Path], tty: None) -> N
     result = run(corpus_dir, "grep", "招商", "-C", "5")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("aaab00000005  2023-05-31  武清区  武清区 招商  (5 matches)")
+    assert lines[0] == "aaab00000005  2023-05-31  武清区  ×5  武清区 招商"
     assert lines[1] == "    招商 招商 招…"
     assert_inert(result.stdout)
 
@@ -405,7 +411,7 @@ def test_grep_inert_plain(corpus_dir: tuple[Path, Path]) -> None:
 
 
 def test_grep_json(corpus_dir: tuple[Path, Path]) -> None:
-    data = json.loads(run(corpus_dir, "grep", "escape", "--json", "-C", "40").stdout)
+    data = json_lines(run(corpus_dir, "grep", "escape", "--json", "-C", "40").stdout)
     assert len(data) == 1
     hit = data[0]
     assert hit["title"] == EVIL_TITLE
@@ -416,8 +422,8 @@ def test_grep_json(corpus_dir: tuple[Path, Path]) -> None:
 
 def test_grep_count_and_ids_json(corpus_dir: tuple[Path, Path]) -> None:
     assert json.loads(run(corpus_dir, "grep", "-c", "港", "--json").stdout) == {"count": 3}
-    ids = json.loads(run(corpus_dir, "grep", "-l", "港", "--json").stdout)
-    assert ids == ["aaaa00000002", "aaaa00000001", "bbbb00000004"]
+    ids = json_lines(run(corpus_dir, "grep", "-l", "港", "--json").stdout)
+    assert ids == [{"id": i} for i in ("aaaa00000002", "aaaa00000001", "bbbb00000004")]
 
 
 def test_grep_no_match_exits_1(corpus_dir: tuple[Path, Path]) -> None:

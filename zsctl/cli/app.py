@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from importlib import import_module
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     import typer
@@ -44,6 +44,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("dupes", "dupes", "dupes"),
     Command("log", "log", "log"),
     Command("districts", "districts", "districts"),
+    Command("serve", "serve", "serve"),
 )
 BY_NAME = {c.name: c for c in COMMANDS}
 
@@ -70,11 +71,41 @@ def build_app() -> typer.Typer:
 
 
 def run(argv: list[str] | None = None) -> None:
-    """Run the CLI through Typer and exit: 0 ok, 1 problems found, 2 usage error."""
+    """Run the CLI through Typer and exit: 0 ok, 1 problems found, 2 usage error.
+
+    Click's usage errors are one line, `error: WHAT (see zsctl CMD --help)`, not its block.
+    """
     from zsctl.cli.invoke import quiet_broken_pipe
 
+    click = _click_exceptions()
     try:
-        build_app()(args=argv, prog_name="zsctl")
+        code = build_app()(args=argv, prog_name="zsctl", standalone_mode=False)
     except BrokenPipeError:
         quiet_broken_pipe()
-        sys.exit(0)
+        code = 0
+    except click.NoArgsIsHelpError as exc:  # bare `zsctl`: the help, as before
+        exc.show()
+        code = exc.exit_code
+    except click.ClickException as exc:
+        code = _usage_error(exc)
+    except click.Abort:  # Ctrl-C at a prompt
+        code = 130
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _click_exceptions() -> Any:
+    """Click's exceptions module, as the installed Typer raises them (newer ones vendor Click)."""
+    try:
+        return import_module("typer._click.exceptions")
+    except ImportError:
+        return import_module("click.exceptions")
+
+
+def _usage_error(exc: Any) -> int:
+    """One line on stderr for a usage error; its exit code (2)."""
+    from zsctl.cli.output import inert, message
+
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else "zsctl"
+    message(f"error: {inert(exc.format_message())} (see `{where} --help`)", style="red")
+    return int(exc.exit_code)

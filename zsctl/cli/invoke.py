@@ -21,7 +21,12 @@ def invoke(fn: Callable[..., int], values: dict[str, Any]) -> int:
     from zsctl.errors import ZsctlError
 
     try:
-        return call(fn, values, GROUPS) or 0
+        try:
+            return call(fn, values, GROUPS) or 0
+        finally:
+            from zsctl.cli.output import finish
+
+            finish()  # a pager holding output shows it now
     except ZsctlError as exc:
         from zsctl.cli.output import inert, message
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 from zsctl.cli.params import Group, Option
 
 if TYPE_CHECKING:
+    from zsctl.cli.output import Output
     from zsctl.query.filters import Filters
 
 
@@ -31,14 +32,57 @@ CorpusOpt = Annotated[
         show_default=False,
     ),
 ]
-JsonOpt = Annotated[bool, Option("--json", help="Machine-readable JSON on stdout.")]
+JsonOpt = Annotated[bool, Option("--json", help="Same as --format json.")]
+
+
+class Format(StrEnum):
+    """Output formats of every reading command (zsctl.cli.output.Output)."""
+
+    table = "table"
+    tsv = "tsv"
+    json = "json"
+    jsonl = "jsonl"
+
+
+class ColorWhen(StrEnum):
+    """When to colour output."""
+
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+FormatOpt = Annotated[
+    Format | None,
+    Option(
+        "--format",
+        "-f",
+        metavar="FORMAT",
+        help="table (default on a terminal), tsv (default in a pipe), json or jsonl; a list is "
+        "one JSON object per line in both.",
+        show_default=False,
+    ),
+]
+ColorOpt = Annotated[
+    ColorWhen,
+    Option(
+        "--color",
+        metavar="WHEN",
+        help="auto (on a terminal unless NO_COLOR is set), always (also in a pipe), never.",
+    ),
+]
+NoPagerOpt = Annotated[
+    bool, Option("--no-pager", help="Never page long output on a terminal ($PAGER, less -R).")
+]
 
 
 class CheckFormat(StrEnum):
-    """Output formats of `check`."""
+    """Output formats of `check`: the shared ones, and GitHub's annotations."""
 
     table = "table"
+    tsv = "tsv"
     json = "json"
+    jsonl = "jsonl"
     github = "github"
 
 
@@ -209,4 +253,30 @@ FILTER_OPTIONS: tuple[tuple[str, object], ...] = (
     ("tag", TagOpt),
     ("mentions", MentionsOpt),
 )
-GROUPS = {"filters": Group(FILTER_OPTIONS, make_filters)}
+
+
+def make_output(
+    fmt: Format | None, json: bool | None, color: ColorWhen | None, no_pager: bool | None
+) -> Output:
+    """The shared output options, applied (colour, pager) for this run."""
+    from zsctl.cli.output import configure
+
+    when = (color or ColorWhen.auto).value
+    return configure(fmt.value if fmt else None, bool(json), when, not no_pager)
+
+
+# A command's `out: Output` parameter stands for these, which become one Output.
+OUTPUT_OPTIONS: tuple[tuple[str, object], ...] = (
+    ("format", FormatOpt),
+    ("json", JsonOpt),
+    ("color", ColorOpt),
+    ("no_pager", NoPagerOpt),
+)
+GROUPS = {
+    "filters": Group(FILTER_OPTIONS, make_filters),
+    "out": Group(
+        OUTPUT_OPTIONS,
+        make_output,
+        {"json": False, "no_pager": False, "color": ColorWhen.auto},
+    ),
+}

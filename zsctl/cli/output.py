@@ -10,9 +10,11 @@ import re
 import sys
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 if TYPE_CHECKING:
+    import subprocess
+
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -38,9 +40,145 @@ def is_tty() -> bool:
     return sys.stdout.isatty()
 
 
+_COLOR: bool | None = None  # --color always/never; None: auto
+
+
 def use_color() -> bool:
-    """Colour only on a terminal, never when NO_COLOR is set (any value)."""
+    """--color always/never, else colour only on a terminal and never when NO_COLOR is set."""
+    if _COLOR is not None:
+        return _COLOR
     return is_tty() and "NO_COLOR" not in os.environ
+
+
+# --- the shared output options: --format, --json, --color, --no-pager ------------------------
+
+FORMATS = ("table", "tsv", "json", "jsonl")
+DEFAULT_PAGER = "less -R"  # -R: colours through, as git and systemctl page
+
+
+class Output(NamedTuple):
+    """How a command writes its result: the --format chosen (table|tsv|json|jsonl).
+
+    A list in json or jsonl is JSON Lines, one object per line (jq, pandas and DuckDB read
+    it as it streams); a single object is indented in json and on one line in jsonl.
+    """
+
+    format: str
+
+    @property
+    def machine(self) -> bool:
+        """JSON of either kind."""
+        return self.format in ("json", "jsonl")
+
+    def records(self, items: Iterable[Any]) -> int:
+        """A list as JSON Lines, flushed line by line; returns how many."""
+        n = 0
+        for item in items:
+            sys.stdout.write(json_text(item) + "\n")
+            sys.stdout.flush()
+            n += 1
+        return n
+
+    def document(self, data: Any) -> None:
+        """One object: indented for json, one line for jsonl."""
+        sys.stdout.write(json_text(data, indent=2 if self.format == "json" else None) + "\n")
+
+
+def configure(fmt: str | None, json: bool, color: str, pager: bool) -> Output:
+    """Apply the shared output options for this command run; its Output.
+
+    The format defaults to table on a terminal and tsv in a pipe; --json is --format json.
+    Long output on a terminal goes through $PAGER (else `less -R`) unless `pager` is False.
+    """
+    from zsctl.errors import UsageError
+
+    global _COLOR
+    if json and fmt not in (None, "json"):
+        raise UsageError(f"--json is --format json; drop one of --json and --format {fmt}")
+    _COLOR = {"always": True, "never": False}.get(color)
+    console.cache_clear()
+    if pager and sys.stdout.isatty() and not isinstance(sys.stdout, _Pager):
+        sys.stdout = _Pager(sys.stdout)
+    chosen = "json" if json else fmt or ("table" if is_tty() else "tsv")
+    return Output(chosen)
+
+
+def finish() -> None:
+    """End the command's output: hand what a pager holds to the terminal, wait for it."""
+    if isinstance(sys.stdout, _Pager):
+        pager = sys.stdout
+        sys.stdout = pager.terminal
+        pager.close()
+
+
+class _Pager:
+    """stdout on a terminal that turns into a pager once the output outgrows the screen.
+
+    Lines are held until there are more than the terminal has rows; then $PAGER starts and
+    gets them, and everything after. Output that fits is written as it would have been.
+    """
+
+    def __init__(self, terminal: TextIO) -> None:
+        import shutil
+
+        self.terminal = terminal
+        self.rows = shutil.get_terminal_size().lines
+        self.held: list[str] = []
+        self.lines = 0
+        self.proc: subprocess.Popen[str] | None = None
+
+    def isatty(self) -> bool:
+        """Still a terminal, for Rich and for is_tty()."""
+        return True
+
+    def fileno(self) -> int:
+        return self.terminal.fileno()
+
+    @property
+    def encoding(self) -> str:
+        return str(self.terminal.encoding)
+
+    def write(self, text: str) -> int:
+        if self.proc is not None:
+            assert self.proc.stdin is not None
+            return self.proc.stdin.write(text)
+        self.held.append(text)
+        self.lines += text.count("\n")
+        if self.lines >= self.rows:
+            self._start()
+        return len(text)
+
+    def flush(self) -> None:
+        if self.proc is not None and self.proc.stdin is not None:
+            self.proc.stdin.flush()
+
+    def _start(self) -> None:
+        import shlex
+        import subprocess
+
+        command = shlex.split(os.environ.get("PAGER") or DEFAULT_PAGER)
+        try:
+            self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, encoding="utf-8")
+        except OSError:  # no such pager: write as if there were none
+            self.terminal.write("".join(self.held))
+            self.held, self.rows = [], sys.maxsize
+            return
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("".join(self.held))
+        self.held = []
+
+    def close(self) -> None:
+        """Write what fitted, or let the pager finish with the rest."""
+        if self.proc is None:
+            self.terminal.write("".join(self.held))
+            self.terminal.flush()
+            return
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+        except BrokenPipeError:  # the reader quit the pager early: that is fine
+            pass
+        self.proc.wait()
 
 
 @lru_cache(maxsize=2)
@@ -52,11 +190,17 @@ def console(stderr: bool = False) -> Console:
     return Console(
         stderr=stderr,
         no_color=not color,
+        force_terminal=True if _COLOR and not stderr else None,  # --color always, in a pipe too
         highlight=False,
         markup=False,
         emoji=False,
         soft_wrap=not is_tty(),
     )
+
+
+def colored(text: str, sgr: str = "1;31") -> str:
+    """`text` (already inert) in an SGR colour when colour is on, as grep --color does."""
+    return f"\x1b[{sgr}m{text}\x1b[0m" if use_color() else text
 
 
 def echo(line: str = "") -> None:
@@ -151,9 +295,15 @@ def table(title: str | None, columns: Sequence[tuple[str, dict[str, Any]]]) -> T
     return out
 
 
-def show(renderable: Any) -> None:
-    """Print a Rich renderable on the stdout console."""
-    console().print(renderable)
+def show(renderable: Any, one_line: bool = False) -> None:
+    """Print a Rich renderable on the stdout console; `one_line` cuts it with … to fit.
+
+    (Text.no_wrap is not enough: print() joins what it is given into a new Text.)
+    """
+    if one_line:
+        console().print(renderable, no_wrap=True, overflow="ellipsis", crop=True)
+    else:
+        console().print(renderable)
 
 
 def bar(value: int, top: int, width: int = 40) -> str:

@@ -51,6 +51,7 @@ class Group(NamedTuple):
 
     options: tuple[tuple[str, object], ...]  # (name, Annotated declaration)
     build: Callable[..., Any]  # the options' values, in order -> the parameter's value
+    defaults: Mapping[str, Any] = {}  # an option's default when not None (e.g. False for flags)
 
 
 REQUIRED = object()  # the default of a parameter that has none
@@ -86,13 +87,14 @@ def parameters(fn: Callable[..., int], groups: Mapping[str, Group]) -> list[Para
         raise TypeError(f"{fn.__name__}: command parameters must be plain positional ones")
     defaults = fn.__defaults__ or ()
     firsts = (REQUIRED,) * (len(names) - len(defaults))
-    # `Filters` is imported by commands only for type checking: the query module stays
-    # unimported until a command runs, so it is stood in for here.
-    hints = get_type_hints(fn, localns={"Filters": object}, include_extras=True)
+    # `Filters` and `Output` are imported by commands only for type checking: their modules
+    # stay unimported until a command runs, so they are stood in for here.
+    hints = get_type_hints(fn, localns={"Filters": object, "Output": object}, include_extras=True)
     out: list[Param] = []
     for name, default in zip(names, firsts + tuple(defaults), strict=True):
         if name in groups:
-            out += [Param(n, t, None) for n, t in groups[name].options]
+            group = groups[name]
+            out += [Param(n, t, group.defaults.get(n)) for n, t in group.options]
             continue
         param = Param(name, hints[name], default)
         if get_origin(param.annotation) is not Annotated or not isinstance(

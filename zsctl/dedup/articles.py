@@ -105,8 +105,11 @@ def _identities(clusters: Sequence[Cluster], by_key: dict[str, StoredRecord]) ->
 
 
 def _unique_id(identity: str, used: set[str]) -> str:
-    """12 hex digits of the identity's SHA-1, lengthened on a (48-bit) collision."""
-    full = hashlib.sha1(identity.encode()).hexdigest()
+    """12 hex digits of the identity's SHA-1, spelt in consonants (zsctl.ids: no reader takes
+    one for a number), lengthened on a (48-bit) collision."""
+    from zsctl.ids import from_hex
+
+    full = from_hex(hashlib.sha1(identity.encode()).hexdigest())
     length = ID_LENGTH
     while full[:length] in used:  # a 48-bit collision: lengthen deterministically
         length += 2

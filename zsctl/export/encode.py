@@ -10,7 +10,15 @@ from json.encoder import encode_basestring as _q  # json's escaper for ensure_as
 from typing import Any, Protocol
 
 from zsctl.errors import UsageError
-from zsctl.export.schema import EXPORT_SCHEMA_VERSION, FIELDS, FORMATS, NESTED, article_dict
+from zsctl.export.schema import (
+    EXPORT_SCHEMA_VERSION,
+    FIELDS,
+    FORMATS,
+    NESTED,
+    article_dict,
+    published_at,
+    time_of,
+)
 from zsctl.query.articles import Detail
 
 # One encoder for every line: json.dumps with options builds a new one per call.
@@ -64,7 +72,8 @@ def _nested(a: Detail) -> tuple[str, str, str]:
     sources = ", ".join(
         [
             f'{{"dump": {_q(s.dump)}, "first_line": {s.first_line!r}, "last_line": {s.last_line!r},'
-            f' "date": {"null" if s.date is None else _q(s.date)},'
+            f' "date": {"null" if s.date is None else _q(s.date[:10])},'
+            f' "published_at": {_nullable(time_of(s.date))},'
             f' "title": {"null" if s.title is None else _q(s.title)},'
             f' "tag": {"null" if s.tag is None else _q(s.tag)},'
             f' "kind": {_q(s.kind)}, "score": {s.score!r}}}'
@@ -89,7 +98,8 @@ def jsonl_line(a: Detail) -> bytes:
     head = (
         f'{{"schema_version": {EXPORT_SCHEMA_VERSION}, "id": {_q(a.id)}, "title": {_q(a.title)},'
         f' "tag": {"null" if a.tag is None else _q(a.tag)},'
-        f' "date": {"null" if a.date is None else _q(a.date)},'
+        f' "date": {"null" if a.date is None else _q(a.date[:10])},'
+        f' "published_at": {_nullable(published_at(a.date, a.sources))},'
         f' "district": {"null" if a.district is None else _q(a.district)},'
         f' "source_label": {"null" if a.source_label is None else _q(a.source_label)},'
         f' "districts": {districts},'
@@ -127,7 +137,13 @@ def csv_row(a: Detail) -> bytes:
 
 
 def _small_fields(a: Detail) -> tuple[str | None, ...]:
-    return (a.id, a.title, a.tag, a.date, a.district, a.source_label)
+    day = None if a.date is None else a.date[:10]
+    return (a.id, a.title, a.tag, day, published_at(a.date, a.sources), a.district, a.source_label)
+
+
+def _nullable(value: str | None) -> str:
+    """A JSON string or null."""
+    return "null" if value is None else _q(value)
 
 
 def _csv_values(a: Detail) -> list[Any]:
@@ -166,9 +182,12 @@ def write(fmt: str, articles: Iterable[Detail], out: BinaryWriter, header: bool 
     """Articles in `fmt`; `header` False for a CSV part that continues another."""
     if fmt == "jsonl":
         return write_jsonl(articles, out)
-    return write_csv(articles, out, header)
+    if fmt == "csv":
+        return write_csv(articles, out, header)
+    raise UsageError(f"{fmt} is written to a file: give -o PATH")
 
 
-def check_format(fmt: str) -> None:
-    if fmt not in FORMATS:
-        raise UsageError(f"unknown export format {fmt!r}; choose from {', '.join(FORMATS)}")
+def check_format(fmt: str, formats: tuple[str, ...] = FORMATS) -> None:
+    """UsageError unless `fmt` is one of `formats`."""
+    if fmt not in formats:
+        raise UsageError(f"unknown export format {fmt!r}; choose from {', '.join(formats)}")

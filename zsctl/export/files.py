@@ -1,4 +1,4 @@
-"""Export articles as JSONL or CSV in the versioned schema of docs/EXPORT_SCHEMA.md."""
+"""Export files (JSONL, CSV, Parquet) in the versioned schema of docs/EXPORT_SCHEMA.md."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typing import Any
 
 from zsctl.errors import ZsctlError
 from zsctl.export.encode import check_format, write
+from zsctl.export.schema import FILE_FORMATS
 from zsctl.query import articles
 from zsctl.query.articles import Detail
 from zsctl.query.filters import Filters
@@ -40,7 +41,13 @@ _SPLIT_SHARE = 0.5  # of the articles, written by this process
 
 def write_file(articles: Iterable[Detail], fmt: str, path: Path) -> int:
     """Write to a temporary file beside `path`, then rename: a failure leaves no half file."""
-    check_format(fmt)
+    check_format(fmt, FILE_FORMATS)
+    if fmt == "parquet":
+        from zsctl.export.parquet import require_pyarrow, write_parquet
+
+        require_pyarrow()  # before any file is made
+        with _atomic(path) as fd, open(fd, "wb", buffering=_BUFFER, closefd=False) as out:
+            return write_parquet(articles, out)
     with _atomic(path) as fd, open(fd, "wb", buffering=_BUFFER, closefd=False) as out:
         return write(fmt, articles, out)
 
@@ -56,7 +63,9 @@ def export_file(
     between. If so, or if the second process fails in any way, this process writes its part
     too: the file is always the one snapshot of `db`, byte for byte what write_file writes.
     """
-    check_format(fmt)
+    check_format(fmt, FILE_FORMATS)
+    if fmt == "parquet":  # one process: the Arrow conversion, not the encoding, is the cost
+        return write_file(articles.iter_details(db, filters), fmt, path)
     probe = connect_read(corpus)
     try:
         version = _data_version(probe)
@@ -117,7 +126,7 @@ def _atomic(path: Path) -> Iterator[int]:
                 sync.finish()  # the data must be on disk before the name points at it
         finally:
             os.close(fd)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
+        os.chmod(tmp, 0o666 & ~umask())  # mkstemp makes 0600; give the usual mode
         os.replace(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -266,7 +275,7 @@ def _helper(
     return 0
 
 
-def _umask() -> int:
+def umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask

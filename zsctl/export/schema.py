@@ -1,26 +1,44 @@
 """The export schema: its version, its fields in order, one article as a dict of them.
 
 The one owner of what an exported article looks like; docs/EXPORT_SCHEMA.md documents it.
+Its Arrow form (`arrow_schema`, `record_batch`) is here too, for every writer of zsctl's
+Parquet: `zsctl export --format parquet` and any other job that writes the same files.
+pyarrow is imported inside those functions only: it is an optional extra.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from zsctl.query.articles import Detail
+from zsctl.query.articles import Detail, SourceRecord
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # Bump on any change a consumer could notice (field renamed, removed, or its meaning changed);
 # adding a field is not a change of version. Documented in docs/EXPORT_SCHEMA.md.
-EXPORT_SCHEMA_VERSION = 1
+# 2: `date` always YYYY-MM-DD, `published_at` added, ids in consonants (zsctl.ids).
+EXPORT_SCHEMA_VERSION = 2
 
 
-FORMATS = ("jsonl", "csv")
+FORMATS = ("jsonl", "csv")  # text, to a file or stdout, in one process or two
+FILE_FORMATS = (*FORMATS, "parquet")  # Parquet only to a file
 
 
 FIELDS = (
-    "schema_version", "id", "title", "tag", "date", "district", "source_label", "districts",
-    "sources", "body", "paragraphs", "length", "cluster",
+    "schema_version", "id", "title", "tag", "date", "published_at", "district", "source_label",
+    "districts", "sources", "body", "paragraphs", "length", "cluster",
 )  # fmt: skip
+# Parquet leaves out `paragraphs`: it is `body` split on "\n", and would double the file.
+PARQUET_FIELDS = tuple(f for f in FIELDS if f != "paragraphs")
+PARQUET_METADATA_KEY = b"zsctl.schema_version"  # the file's key-value metadata
+PARQUET_COMPRESSION = "zstd"
+PARQUET_COMPRESSION_LEVEL = 3  # zstd's default; higher levels gain little on Chinese text
+# Rows per row group: a fixed count, so the bytes never depend on memory or batch sizes;
+# 16k articles are ~60 MB of text, a modest unit for a reader's memory.
+PARQUET_ROW_GROUP = 16_384
 
 
 NESTED = frozenset({"districts", "sources", "paragraphs", "cluster"})
@@ -38,7 +56,8 @@ def head_fields(a: Detail) -> dict[str, Any]:
         "id": a.id,
         "title": a.title,
         "tag": a.tag,
-        "date": a.date,
+        "date": day_of(a.date),
+        "published_at": published_at(a.date, a.sources),
         "district": a.district,
         "source_label": a.source_label,
         "districts": [{"district": d, "count": n} for d, n in a.mentions],
@@ -47,7 +66,8 @@ def head_fields(a: Detail) -> dict[str, Any]:
                 "dump": s.dump,
                 "first_line": s.first_line,
                 "last_line": s.last_line,
-                "date": s.date,
+                "date": day_of(s.date),
+                "published_at": time_of(s.date),
                 "title": s.title,
                 "tag": s.tag,
                 "kind": s.kind,
@@ -56,6 +76,32 @@ def head_fields(a: Detail) -> dict[str, Any]:
             for s in a.sources
         ],
     }
+
+
+# --- dates: a day, and a time where a page gave one ----------------------------------------
+
+
+def day_of(stamp: str | None) -> str | None:
+    """YYYY-MM-DD of a stored ISO date or date-time."""
+    return None if stamp is None else stamp[:10]
+
+
+def time_of(stamp: str | None) -> str | None:
+    """YYYY-MM-DDTHH:MM:SS of a stored date-time (seconds added to HH:MM); None for a day."""
+    if stamp is None or len(stamp) <= 10:
+        return None
+    return stamp + ":00" if len(stamp) == 16 else stamp[:19]
+
+
+def published_at(date: str | None, sources: Sequence[SourceRecord]) -> str | None:
+    """The article's time: the earliest a source of the article's day gave, if any.
+
+    The article's date is its sources' earliest, and a listing giving only the day sorts
+    before the article page giving the day and time: any source of that day may hold it.
+    """
+    day = day_of(date)
+    times = [t for s in sources if day_of(s.date) == day and (t := time_of(s.date)) is not None]
+    return min(times) if times else None
 
 
 def tail_fields(a: Detail) -> dict[str, Any]:
@@ -67,3 +113,90 @@ def tail_fields(a: Detail) -> dict[str, Any]:
             "edges": [{"a": e.a, "b": e.b, "kind": e.kind, "score": e.score} for e in a.edges],
         },
     }
+
+
+# --- the Arrow (Parquet) form ---------------------------------------------------------------
+
+
+def arrow_schema() -> pa.Schema:
+    """The Parquet export's Arrow schema, with the export schema version in its metadata."""
+    import pyarrow as pa
+
+    low = pa.dictionary(pa.int32(), pa.string())  # few distinct values: read as categorical
+    stamp = pa.timestamp("ms")  # wall-clock time as the page gave it: no time zone
+
+    def listed(*fields: tuple[str, pa.DataType]) -> pa.DataType:
+        return pa.list_(pa.field("element", pa.struct(list(fields))))
+
+    source = listed(
+        ("dump", low), ("first_line", pa.int32()), ("last_line", pa.int32()),
+        ("date", pa.date32()), ("published_at", stamp), ("title", pa.string()), ("tag", low),
+        ("kind", low), ("score", pa.float64()),
+    )  # fmt: skip
+    edge = listed(("a", pa.string()), ("b", pa.string()), ("kind", low), ("score", pa.float64()))
+    fields: dict[str, pa.DataType] = {
+        "schema_version": pa.int16(),
+        "id": pa.string(),
+        "title": pa.string(),
+        "tag": low,
+        "date": pa.date32(),
+        "published_at": stamp,
+        "district": low,
+        "source_label": low,
+        "districts": listed(("district", low), ("count", pa.int32())),
+        "sources": source,
+        "body": pa.string(),
+        "length": pa.int32(),
+        "cluster": pa.struct([("size", pa.int32()), ("edges", edge)]),
+    }
+    assert tuple(fields) == PARQUET_FIELDS
+    version = str(EXPORT_SCHEMA_VERSION).encode()
+    return pa.schema(list(fields.items()), metadata={PARQUET_METADATA_KEY: version})
+
+
+# Parquet column paths to dictionary-encode: the low-cardinality strings, not titles or bodies.
+PARQUET_DICTIONARY_COLUMNS = (
+    "tag", "district", "source_label", "districts.list.element.district",
+    "sources.list.element.dump", "sources.list.element.tag", "sources.list.element.kind",
+    "cluster.edges.list.element.kind",
+)  # fmt: skip
+
+
+def record_batch(articles: Sequence[Detail], schema: pa.Schema) -> pa.RecordBatch:
+    """Articles as one record batch of `arrow_schema()`, in the order given."""
+    import pyarrow as pa
+
+    def cast(values: list[str | None], name: str) -> pa.Array:
+        return pa.array(values, pa.string()).cast(schema.field(name).type)  # ISO text, in C
+
+    columns: dict[str, Any] = {
+        "schema_version": pa.array([EXPORT_SCHEMA_VERSION] * len(articles), pa.int16()),
+        "id": [a.id for a in articles],
+        "title": [a.title for a in articles],
+        "tag": [a.tag for a in articles],
+        "date": cast([day_of(a.date) for a in articles], "date"),
+        "published_at": cast([published_at(a.date, a.sources) for a in articles], "published_at"),
+        "district": [a.district for a in articles],
+        "source_label": [a.source_label for a in articles],
+        "districts": [[{"district": d, "count": n} for d, n in a.mentions] for a in articles],
+        "sources": [[_arrow_source(s) for s in a.sources] for a in articles],
+        "body": pa.array([a.body_utf8 for a in articles], pa.binary()).cast(pa.string()),
+        "length": [a.length for a in articles],
+        "cluster": [tail_fields(a)["cluster"] for a in articles],
+    }
+    arrays = [
+        v if isinstance(v, pa.Array) else pa.array(v, schema.field(k).type)
+        for k, v in columns.items()
+    ]
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _arrow_source(s: SourceRecord) -> dict[str, Any]:
+    """One source as Arrow's conversion from Python takes it: dates as date objects."""
+    day, time = day_of(s.date), time_of(s.date)
+    return {
+        "dump": s.dump, "first_line": s.first_line, "last_line": s.last_line,
+        "date": None if day is None else dt.date.fromisoformat(day),
+        "published_at": None if time is None else dt.datetime.fromisoformat(time),
+        "title": s.title, "tag": s.tag, "kind": s.kind, "score": s.score,
+    }  # fmt: skip

@@ -121,23 +121,36 @@ def count(db: sqlite3.Connection, filters: Filters) -> int:
 
 
 def resolve_id(db: sqlite3.Connection, text: str) -> str:
-    """The full id for a full id or unique prefix; NotFoundError listing candidates otherwise."""
+    """The full id for a full id or unique prefix; NotFoundError listing candidates otherwise.
+
+    A schema-1 hex id or prefix (e.g. from an old export) is accepted too, for one release.
+    """
+    from zsctl.ids import legacy
+
     prefix = text.strip().lower()
     if not prefix:
         raise NotFoundError("empty article id")
-    # A range on the unique id index: every id starting with the prefix sorts inside it.
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    rows = db.execute(
-        "SELECT id, date, title FROM articles WHERE id >= ? AND id < ? ORDER BY id LIMIT 11",
-        (prefix, upper),
-    ).fetchall()
+    rows = _by_prefix(db, prefix)
+    old = legacy(prefix)
+    if not rows and old is not None:
+        rows = _by_prefix(db, old)
     if len(rows) == 1:
         return str(rows[0][0])
     if not rows:
         raise NotFoundError(f"no article with id {text!r}; `zsctl list` shows the ids")
     shown = "; ".join(f"{i} {d or '-'} {t[:30]}" for i, d, t in rows[:10])
     more = ", and more" if len(rows) > 10 else ""
-    raise NotFoundError(f"id prefix {text!r} is ambiguous: {shown}{more}; give more digits")
+    raise NotFoundError(f"id prefix {text!r} is ambiguous: {shown}{more}; give more letters")
+
+
+def _by_prefix(db: sqlite3.Connection, prefix: str) -> list[tuple[str, str | None, str]]:
+    """Up to 11 (id, date, title) whose id starts with `prefix`."""
+    # A range on the unique id index: every id starting with the prefix sorts inside it.
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return db.execute(
+        "SELECT id, date, title FROM articles WHERE id >= ? AND id < ? ORDER BY id LIMIT 11",
+        (prefix, upper),
+    ).fetchall()
 
 
 def detail(db: sqlite3.Connection, article_id: str) -> Detail:

@@ -112,15 +112,20 @@ CREATE TABLE grams (gram INTEGER PRIMARY KEY, postings BLOB NOT NULL);
 """
 
 
-def connect_read(path: Path) -> sqlite3.Connection:
-    """Open an existing corpus read-only; a missing or foreign file is a clear error."""
+def connect_read(path: Path, immutable: bool = False) -> sqlite3.Connection:
+    """Open an existing corpus read-only; a missing or foreign file is a clear error.
+
+    `immutable` (for `zsctl serve`) promises SQLite that nothing writes the file meanwhile:
+    then not even a -wal or -shm file is made beside it.
+    """
     if not path.is_file():
         raise CorpusError(
             f"no corpus at {path}; build it with `zsctl ingest` (or set --corpus / ZSCTL_CORPUS)",
             path=str(path),
         )
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        mode = "immutable=1" if immutable else "mode=ro"
+        db = sqlite3.connect(f"file:{path}?{mode}", uri=True)
         db.execute("PRAGMA query_only = ON")
         _check_version(db, path)
     except sqlite3.DatabaseError as exc:

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from zsctl.cli.options import DEFAULT_SEEDS, CheckFormat, SeedsOpt
+from zsctl.cli.options import (
+    DEFAULT_SEEDS,
+    CheckFormat,
+    ColorOpt,
+    ColorWhen,
+    JsonOpt,
+    NoPagerOpt,
+    SeedsOpt,
+)
 from zsctl.cli.params import Option
 
 if TYPE_CHECKING:
+    from zsctl.cli.output import Output
     from zsctl.seeds.check import CheckReport
     from zsctl.seeds.problems import Problem
 
@@ -17,26 +26,39 @@ _COLUMNS = ("file", "layout", "encoding", "records", "chrome", "blank", "unparse
 def check(
     seeds: SeedsOpt = DEFAULT_SEEDS,
     fmt: Annotated[
-        CheckFormat, Option("--format", "-f", help="table, json, or github annotations.")
-    ] = CheckFormat.table,
+        CheckFormat | None,
+        Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="table (default on a terminal), tsv (default in a pipe), json, jsonl, or "
+            "github annotations.",
+            show_default=False,
+        ),
+    ] = None,
+    json: JsonOpt = False,
+    color: ColorOpt = ColorWhen.auto,
+    no_pager: NoPagerOpt = False,
 ) -> int:
     """Parse every dump in INDEX.md and report problems; exit 1 if any."""
+    from zsctl.cli.output import configure
     from zsctl.seeds.check import check_seeds
 
+    # The shared output options, with GitHub's annotations as one more format.
+    shared = None if fmt in (None, CheckFormat.github) else fmt.value
+    out = configure(shared, json, color.value, not no_pager)
     report = check_seeds(seeds)
-    if fmt is CheckFormat.json:
-        _json(report)
-    elif fmt is CheckFormat.github:
+    if fmt is CheckFormat.github:
         _github(report)
+    elif out.machine:
+        _json(report, out)
     else:
-        _table(report)
+        _table(report, out)
     return 0 if report.ok() else 1
 
 
-def _json(report: CheckReport) -> None:
-    from zsctl.cli.output import print_json
-
-    print_json(
+def _json(report: CheckReport, out: Output) -> None:
+    out.document(
         {
             "ok": report.ok(),
             "seeds": str(report.seeds),
@@ -74,14 +96,14 @@ def _gh_escape(text: str, prop: bool) -> str:
     return out.replace(":", "%3A").replace(",", "%2C") if prop else out
 
 
-def _table(report: CheckReport) -> None:
-    from zsctl.cli.output import echo, inert, is_tty
+def _table(report: CheckReport, out: Output) -> None:
+    from zsctl.cli.output import echo, inert
 
     rows = [
         [str(d.summary()[c]) if d.summary()[c] is not None else "-" for c in _COLUMNS]
         for d in report.dumps
     ]
-    if is_tty():
+    if out.format == "table":
         _rich_table(rows)
     else:
         echo("\t".join(_COLUMNS))

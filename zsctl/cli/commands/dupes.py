@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from zsctl.cli.options import CorpusOpt, JsonOpt, corpus_path
+from zsctl.cli.options import CorpusOpt, corpus_path
 from zsctl.cli.params import Option
 
 if TYPE_CHECKING:
+    from zsctl.cli.output import Output
     from zsctl.query.dupes import ClusterView
 
 
 def dupes(
+    out: Output,
     corpus: CorpusOpt = None,
     min_size: Annotated[int, Option("--min-size", min=2, help="Smallest cluster shown.")] = 2,
-    json: JsonOpt = False,
 ) -> int:
     """List duplicate clusters: members, the reason they merged, and their similarity."""
     from zsctl.query.dupes import duplicate_clusters
@@ -22,19 +23,17 @@ def dupes(
 
     with connect_read(corpus_path(corpus)) as db:
         clusters = duplicate_clusters(db, min_size)
-    if json:
-        from zsctl.cli.output import print_json
-
-        print_json([c.as_dict() for c in clusters])
+    if out.machine:
+        out.records(c.as_dict() for c in clusters)
         return 0
-    _plain(clusters)
+    _plain(clusters, out)
     return 0
 
 
-def _plain(clusters: list[ClusterView]) -> None:
-    from zsctl.cli.output import echo, inert, is_tty, message
+def _plain(clusters: list[ClusterView], out: Output) -> None:
+    from zsctl.cli.output import echo, inert, message
 
-    if is_tty():
+    if out.format == "table":
         _rich(clusters)
     else:
         echo("id\tkind\tscore\tdate\tsource\ttitle")

@@ -1,4 +1,4 @@
-"""`zsctl export`: the (filtered) corpus as JSONL or CSV, schema in docs/EXPORT_SCHEMA.md."""
+"""`zsctl export`: the (filtered) corpus as JSONL, CSV or Parquet (docs/EXPORT_SCHEMA.md)."""
 
 from __future__ import annotations
 
@@ -21,13 +21,26 @@ class ExportFormat(StrEnum):
 
     jsonl = "jsonl"
     csv = "csv"
+    parquet = "parquet"
+
+
+class Partition(StrEnum):
+    """How `--format parquet` may split its dataset into folders."""
+
+    year = "year"
 
 
 def export(
     filters: Filters,
     fmt: Annotated[
         ExportFormat,
-        Option("--format", "-f", metavar="FORMAT", help="jsonl (one JSON object per line) or csv."),
+        Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="jsonl (one JSON object per line), csv, or parquet (needs -o and "
+            "pip install 'zsctl[parquet]').",
+        ),
     ] = ExportFormat.jsonl,
     output: Annotated[
         Path | None,
@@ -36,6 +49,15 @@ def export(
             "-o",
             metavar="FILE",
             help="Write to FILE (via a temporary file renamed at the end); default or '-': stdout.",
+            show_default=False,
+        ),
+    ] = None,
+    partition_by: Annotated[
+        Partition | None,
+        Option(
+            "--partition-by",
+            metavar="KEY",
+            help="With parquet: write a hive-partitioned folder, FILE/year=2025/part-0.parquet.",
             show_default=False,
         ),
     ] = None,
@@ -52,19 +74,43 @@ def export(
     from zsctl.query.articles import iter_details
     from zsctl.store.corpus import open_snapshot
 
+    to_stdout = output is None or str(output) == "-"
+    _check_parquet_options(fmt, partition_by, to_stdout)
     db = open_snapshot(corpus_path(corpus))
     started = time.monotonic()
-    if output is None or str(output) == "-":
+    if partition_by is not None and output is not None:
+        from zsctl.export.parquet import write_partitioned
+
+        n = write_partitioned(iter_details(db, filters), output)
+        note(f"exported {n} article(s) to {output}/ by {partition_by.value}")
+        return 0
+    if to_stdout:
         n = _to_stdout(iter_details(db, filters), fmt.value)
         note(f"exported {n} article(s) in {time.monotonic() - started:.1f}s")
         return 0
     from zsctl.cli.options import corpus_path
     from zsctl.export.files import export_file
 
+    assert output is not None  # not to_stdout
+
     n = export_file(db, corpus_path(corpus), filters, fmt.value, output)
     size = output.stat().st_size / 1e6
     note(f"exported {n} article(s) to {output} ({size:.1f} MB, {time.monotonic() - started:.1f}s)")
     return 0
+
+
+def _check_parquet_options(fmt: ExportFormat, partition: Partition | None, stdout: bool) -> None:
+    """Usage errors for Parquet to stdout, or a partition of a text format."""
+    from zsctl.errors import UsageError
+
+    if fmt is ExportFormat.parquet and stdout:
+        raise UsageError("--format parquet writes a file: give -o PATH")
+    if partition is not None and fmt is not ExportFormat.parquet:
+        raise UsageError("--partition-by needs --format parquet")
+    if fmt is ExportFormat.parquet:
+        from zsctl.export.parquet import require_pyarrow
+
+        require_pyarrow()
 
 
 def _to_stdout(articles: Iterable[Detail], fmt: str) -> int:

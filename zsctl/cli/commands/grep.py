@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from zsctl.cli.options import CorpusOpt, JsonOpt, SortKey, SortOpt
+from zsctl.cli.options import CorpusOpt, SortKey, SortOpt
 from zsctl.cli.params import Argument, Option
 
 if TYPE_CHECKING:
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
     from rich.text import Text
 
+    from zsctl.cli.output import Output
     from zsctl.query.filters import Filters
     from zsctl.query.search import GrepHit, Search
 
@@ -23,6 +24,7 @@ DEFAULT_CONTEXT = 30
 def grep(
     pattern: Annotated[str, Argument(metavar="PATTERN", help="Text to find (a regex with -E).")],
     filters: Filters,
+    out: Output,
     regex: Annotated[
         bool, Option("--regex", "-E", help="PATTERN is a Python regular expression.")
     ] = False,
@@ -42,7 +44,6 @@ def grep(
         int,
         Option("--limit", "-n", min=0, metavar="N", help="Stop after N articles; 0 for all."),
     ] = 0,
-    json: JsonOpt = False,
     corpus: CorpusOpt = None,
 ) -> int:
     """Find articles whose title or body contains PATTERN (fixed text unless -E).
@@ -61,19 +62,18 @@ def grep(
     search = compile_search(pattern, regex=regex, ignore_case=ignore_case)
     db = open_snapshot(corpus_path(corpus))
     if count:
-        return _count(db, search, filters, json)
+        return _count(db, search, filters, out)
     if ids:
-        return _ids(db, search, filters, sort.value, limit or None, json)
-    return _hits(db, search, filters, sort.value, limit or None, context, json)
+        return _ids(db, search, filters, sort.value, limit or None, out)
+    return _hits(db, search, filters, sort.value, limit or None, context, out)
 
 
-def _count(db: sqlite3.Connection, search: Search, filters: Filters, json: bool) -> int:
-    from zsctl.cli.output import print_json
+def _count(db: sqlite3.Connection, search: Search, filters: Filters, out: Output) -> int:
     from zsctl.query.search import grep_count
 
     n = grep_count(db, search, filters)
-    if json:
-        print_json({"count": n})
+    if out.machine:
+        out.document({"count": n})
     else:
         print(n, flush=True)
     return 0 if n else 1
@@ -85,14 +85,14 @@ def _ids(
     filters: Filters,
     sort: str,
     limit: int | None,
-    json: bool,
+    out: Output,
 ) -> int:
-    from zsctl.cli.output import json_array, line
+    from zsctl.cli.output import line
     from zsctl.query.search import grep_ids
 
     found = grep_ids(db, search, filters, sort, limit)
-    if json:
-        return 0 if json_array(found) else 1
+    if out.machine:
+        return 0 if out.records({"id": aid} for aid in found) else 1
     n = 0
     for aid in found:
         line((aid,))
@@ -107,17 +107,14 @@ def _hits(
     sort: str,
     limit: int | None,
     context: int,
-    json: bool,
+    out: Output,
 ) -> int:
-    from zsctl.cli.output import is_tty
     from zsctl.query.search import grep
 
     hits = grep(db, search, filters, sort, limit)
-    if json:
-        from zsctl.cli.output import json_array
-
-        n = json_array(_hit_dict(h, context) for h in hits)
-    elif is_tty():
+    if out.machine:
+        n = out.records(_hit_dict(h, context) for h in hits)
+    elif out.format == "table":
         n = _rich(hits, context)
     else:
         n = _plain(hits, context)
@@ -139,13 +136,21 @@ def _hit_dict(hit: GrepHit, context: int) -> dict[str, object]:
 
 
 def _plain(hits: Iterator[GrepHit], context: int) -> int:
-    from zsctl.cli.output import flat, line
+    """Tab-separated lines; with --color always the match is coloured, as grep's is."""
+    from zsctl.cli.output import cell, colored, echo, flat, line, use_color
 
     line(COLUMNS)
+    color = use_color()
     n = 0
     for hit in hits:
         a = hit.article
-        line((a.id, a.date, a.district, a.title, flat(hit.snippet(context).text())))
+        snippet = hit.snippet(context)
+        if color:
+            parts = (cell(flat(snippet.before)), colored(cell(flat(snippet.match))))
+            shown = parts[0] + parts[1] + cell(flat(snippet.after))
+            echo("\t".join([*(cell(v) for v in (a.id, a.date, a.district, a.title)), shown]))
+        else:
+            line((a.id, a.date, a.district, a.title, flat(snippet.text())))
         n += 1
     return n
 
@@ -159,10 +164,11 @@ def _rich(hits: Iterator[GrepHit], context: int) -> int:
     for hit in hits:
         a = hit.article
         head = Text.assemble((a.id, ID_STYLE), "  ", text(a.date), "  ", text(a.district), "  ")
+        head.append(f"×{hit.matches}  ", style="dim")  # before the title, which may be cut
         head.append_text(highlighted(a.title, hit.title_spans))
-        head.append(f"  ({hit.matches} match{'es' if hit.matches != 1 else ''})", style="dim")
-        show(head)
-        show(Text("    ").append_text(_snippet_text(hit, context)))
+        snippet = Text("    ").append_text(_snippet_text(hit, context))
+        show(head, one_line=True)  # one terminal line each, cut with … at any width
+        show(snippet, one_line=True)
         n += 1
     return n
 

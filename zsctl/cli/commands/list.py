@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from zsctl.cli.options import CorpusOpt, JsonOpt, LimitOpt, SortKey, SortOpt
+from zsctl.cli.options import CorpusOpt, LimitOpt, SortKey, SortOpt
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
+    from zsctl.cli.output import Output
     from zsctl.query.articles import Summary
     from zsctl.query.filters import Filters
 
@@ -18,15 +19,15 @@ DEFAULT_LIMIT = 50
 
 def list_articles(
     filters: Filters,
+    out: Output,
     sort: SortOpt = SortKey.newest,
     limit: LimitOpt = DEFAULT_LIMIT,
-    json: JsonOpt = False,
     corpus: CorpusOpt = None,
 ) -> int:
     """List articles (newest first): id, date, district, title, number of dump records.
 
-    Piped output is one tab-separated line per article after a header line; --json gives an
-    array of {id, date, district, title, tag, sources}.
+    Piped output is one tab-separated line per article after a header line; --json gives
+    one {id, date, district, title, tag, sources} object per line.
     """
     from itertools import islice
 
@@ -38,7 +39,7 @@ def list_articles(
     db = open_snapshot(corpus_path(corpus))
     # One row past the limit tells whether the list was cut, without counting every match.
     found = summaries(db, filters, sort.value, limit + 1 if limit else None)
-    shown = _emit(islice(found, limit) if limit else found, json)
+    shown = _emit(islice(found, limit) if limit else found, out)
     if next(found, None) is not None:
         note(f"showing {limit} of {count(db, filters)} articles; --limit 0 shows all")
     elif shown == 0:
@@ -46,13 +47,13 @@ def list_articles(
     return 0
 
 
-def _emit(rows: Iterator[Summary], json: bool) -> int:
-    """Write the rows in the format stdout wants; returns how many."""
-    from zsctl.cli.output import is_tty, json_array, line
+def _emit(rows: Iterator[Summary], out: Output) -> int:
+    """Write the rows in the format asked for; returns how many."""
+    from zsctl.cli.output import line
 
-    if json:
-        return json_array(s.as_dict() for s in rows)
-    if is_tty():
+    if out.machine:
+        return out.records(s.as_dict() for s in rows)
+    if out.format == "table":
         return _rich(rows)
     line(COLUMNS)
     n = 0

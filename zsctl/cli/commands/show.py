@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from zsctl.cli.options import DEFAULT_SEEDS, CorpusOpt, JsonOpt, SeedsOpt
+from zsctl.cli.options import DEFAULT_SEEDS, CorpusOpt, SeedsOpt
 from zsctl.cli.params import Argument, Option
 
 if TYPE_CHECKING:
     from rich.table import Table
+    from rich.text import Text
 
+    from zsctl.cli.output import Output
     from zsctl.query.articles import Detail
     from zsctl.query.raw import RawSource
 
 
 def show(
     article_id: Annotated[str, Argument(metavar="ID", help="Full id or a unique prefix.")],
+    out: Output,
     raw: Annotated[
         bool,
         Option(
@@ -33,7 +36,6 @@ def show(
         ),
     ] = False,
     seeds: SeedsOpt = DEFAULT_SEEDS,
-    json: JsonOpt = False,
     corpus: CorpusOpt = None,
 ) -> int:
     """Show one article: metadata, district mentions, sources, duplicate edges, then the body.
@@ -49,25 +51,23 @@ def show(
     db = open_snapshot(corpus_path(corpus))
     article = detail(db, resolve_id(db, article_id))
     if why:
-        return _why(article, json)
+        return _why(article, out)
     sources = raw_sources(db, seeds, article.sources) if raw else None
     if sources and any(r.changed for r in sources):
         from zsctl.cli.output import note
 
         note("warning: a dump changed since ingest; its lines may not line up (re-ingest)")
-    if json:
-        _json(article, sources)
+    if out.machine:
+        _json(article, sources, out)
     else:
-        from zsctl.cli.output import is_tty
-
-        (_rich if is_tty() else _plain)(article, sources)
+        (_rich if out.format == "table" else _plain)(article, sources)
     return 0
 
 
-def _why(article: Detail, json: bool) -> int:
+def _why(article: Detail, out: Output) -> int:
     """The district explained, from the stored tag, title and body (as ingest placed it)."""
     from zsctl.cli.commands.districts import print_resolution, resolution_dict
-    from zsctl.cli.output import line, note, print_json
+    from zsctl.cli.output import line, note
     from zsctl.districts import assign
 
     result = assign(article.tag, article.title, article.paragraphs, explain=True)
@@ -76,8 +76,8 @@ def _why(article: Detail, json: bool) -> int:
             f"note: the gazetteer now gives {result.primary or '-'}, the corpus holds "
             f"{article.district or '-'} (a duplicate's tag, or an older gazetteer: re-ingest)"
         )
-    if json:
-        print_json({"id": article.id, "title": article.title, **resolution_dict(result)})
+    if out.machine:
+        out.document({"id": article.id, "title": article.title, **resolution_dict(result)})
         return 0
     line(("id", article.id))
     line(("title", article.title))
@@ -86,8 +86,7 @@ def _why(article: Detail, json: bool) -> int:
     return 0
 
 
-def _json(article: Detail, sources: list[RawSource] | None) -> None:
-    from zsctl.cli.output import print_json
+def _json(article: Detail, sources: list[RawSource] | None, out: Output) -> None:
     from zsctl.export.schema import article_dict
 
     data = article_dict(article)
@@ -102,7 +101,7 @@ def _json(article: Detail, sources: list[RawSource] | None) -> None:
             }
             for r in sources
         ]
-    print_json(data)
+    out.document(data)
 
 
 def _metadata(a: Detail) -> list[tuple[str, object]]:
@@ -182,28 +181,27 @@ def _rich(a: Detail, sources: list[RawSource] | None) -> None:
 
 
 def _sources_table(a: Detail) -> Table:
+    """The sources, one line each at any width: a listed title only where it differs."""
     from zsctl.cli.output import table, text
 
-    out = table(
-        "sources",
-        [
-            ("dump", {"no_wrap": True}),
-            ("lines", {"no_wrap": True}),
-            ("listed", {"no_wrap": True}),
-            ("kind", {}),
-            ("score", {"justify": "right"}),
-            ("title as listed", {"overflow": "fold", "ratio": 1}),
-        ],
-    )
+    variants = any(s.title and s.title != a.title for s in a.sources)
+    columns: list[tuple[str, dict[str, object]]] = [
+        ("dump", {"no_wrap": True, "overflow": "ellipsis"}),
+        ("lines", {"no_wrap": True}),
+        ("listed", {"no_wrap": True}),
+        ("kind", {"no_wrap": True, "min_width": 9}),
+        ("score", {"justify": "right", "no_wrap": True, "min_width": 5}),
+    ]
+    if variants:
+        columns.append(("title as listed", {"no_wrap": True, "overflow": "ellipsis", "ratio": 1}))
+    out = table("sources", columns)
     for s in a.sources:
-        out.add_row(
-            text(s.dump),
-            f"{s.first_line}-{s.last_line}",
-            text(s.date),
-            s.kind,
-            f"{s.score:.3f}",
-            text(s.title),
-        )
+        row: list[Text | str] = [text(s.dump), f"{s.first_line}-{s.last_line}", text(s.date)]
+        row.append(s.kind)
+        row.append(f"{s.score:.3f}")
+        if variants:
+            row.append(text("" if s.title == a.title else s.title))
+        out.add_row(*row)
     return out
 
 

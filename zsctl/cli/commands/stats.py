@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from zsctl.cli.options import CorpusOpt, JsonOpt
+from zsctl.cli.options import CorpusOpt
 
 if TYPE_CHECKING:
+    from zsctl.cli.output import Output
     from zsctl.query.filters import Filters
     from zsctl.query.stats import Stats
 
@@ -17,7 +18,7 @@ BAR_WIDTH = 40  # cells for the longest bar on a wide terminal
 
 def stats(
     filters: Filters,
-    json: JsonOpt = False,
+    out: Output,
     corpus: CorpusOpt = None,
 ) -> int:
     """Articles by primary district (and how many mention each) and by month.
@@ -30,19 +31,15 @@ def stats(
     from zsctl.store.corpus import open_snapshot
 
     result = compute(open_snapshot(corpus_path(corpus)), filters)
-    if json:
-        _json(result)
+    if out.machine:
+        _json(result, out)
     else:
-        from zsctl.cli.output import is_tty
-
-        (_rich if is_tty() else _plain)(result)
+        (_rich if out.format == "table" else _plain)(result)
     return 0
 
 
-def _json(s: Stats) -> None:
-    from zsctl.cli.output import print_json
-
-    print_json(
+def _json(s: Stats, out: Output) -> None:
+    out.document(
         {
             "articles": s.articles,
             "sources": s.records,
