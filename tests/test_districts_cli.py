@@ -74,6 +74,9 @@ def test_list_json() -> None:
     xiqing = next(d for d in data if d["district"] == "西青区")
     assert {"short": "西青", "pinyin": "xiqing"}.items() <= xiqing.items()
     assert "杨柳青" in xiqing["aliases"] and "天津南站" in xiqing["zones"]
+    binhai = next(d for d in data if d["district"] == "滨海新区")
+    assert {"name": "保税区", "kind": "weak"} in binhai["aliases"]
+    assert {"name": "天津港", "kind": "hub"} in binhai["zones"]
     wuqing = next(d for d in data if d["district"] == "武清区")
     assert {"name": "城关镇", "kind": "weak", "why": "hundreds of counties have a 城关镇"} in (
         wuqing["townships"]

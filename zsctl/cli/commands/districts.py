@@ -13,7 +13,6 @@ if TYPE_CHECKING:
 # Lists of an entry shown as its aliases and its zones (townships are their own column).
 ALIAS_LISTS = ("former", "common", "lookalike", "weak", "resolve_only")
 ZONE_LISTS = ("zones", "landmarks", "hubs")
-_MARKABLE = ("former", "zones", "landmarks", "common", "townships")
 
 
 def districts(
@@ -88,15 +87,19 @@ def _stdin() -> str:
 
 
 def _entry_dict(entry: Entry) -> dict[str, Any]:
-    """One district (or the city) as JSON: names by list, each marked name with its kind."""
+    """One district (or the city) as JSON: a strong name as a string, any other as
+    {name, kind} (and why, when the YAML gives one)."""
 
     def names(keys: tuple[str, ...]) -> list[Any]:
         out: list[Any] = []
         for alias in entry.aliases:
-            if alias.key in keys and not alias.derived:
-                marked = alias.kind in ("resolve_only", "ambiguous") or alias.key in _MARKABLE
-                item = {"name": alias.text, "kind": alias.kind, "why": alias.why}
-                out.append(item if marked and alias.why else alias.text)
+            if alias.key not in keys or alias.derived:
+                continue
+            if alias.kind == "strong":
+                out.append(alias.text)
+            else:
+                item = {"name": alias.text, "kind": alias.kind}
+                out.append(item | {"why": alias.why} if alias.why else item)
         return out
 
     return {
