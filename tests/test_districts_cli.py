@@ -68,7 +68,8 @@ def test_list_plain_has_every_name_with_its_kind() -> None:
 def test_list_json() -> None:
     result = run("districts", "--json")
     assert result.exit_code == 0
-    data = json.loads(result.stdout)
+    data = [json.loads(line) for line in result.stdout.splitlines()]  # one a line
+    assert data == [json.loads(x) for x in run("districts", "-f", "jsonl").stdout.splitlines()]
     assert [d["district"] for d in data][:2] == ["天津市", "和平区"]
     assert len(data) == 17
     xiqing = next(d for d in data if d["district"] == "西青区")

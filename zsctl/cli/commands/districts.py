@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from zsctl.cli.options import JsonOpt
 from zsctl.cli.params import Argument, Option
 
 if TYPE_CHECKING:
+    from zsctl.cli.output import Output
     from zsctl.districts import DistrictAssignment, Entry
 
 # Lists of an entry shown as its aliases and its zones (townships are their own column).
@@ -16,6 +16,7 @@ ZONE_LISTS = ("zones", "landmarks", "hubs")
 
 
 def districts(
+    out: Output,
     action: Annotated[
         str | None,
         Argument(
@@ -47,21 +48,21 @@ def districts(
             "tag) and write one a line: district, mentions, evidence.",
         ),
     ] = False,
-    json: JsonOpt = False,
 ) -> int:
     """List the districts with their aliases, zones and townships, or resolve a text.
 
     Piped, the list is tab-separated 'DISTRICT LIST NAME KIND' lines (LIST is name, short,
     pinyin or the YAML list: former, zones, landmarks, common, townships, weak, lookalike, hubs,
-    resolve_only). `resolve` prints 'district NAME', 'rule ...', 'mention DISTRICT COUNT' and
-    'evidence WHERE ALIAS PLACE POINTS NOTE' lines; --json gives one object.
+    resolve_only); --format json gives one object a district a line. `resolve` prints
+    'district NAME', 'rule ...', 'mention DISTRICT COUNT' and 'evidence WHERE ALIAS PLACE
+    POINTS NOTE' lines, or one object with --format json.
     """
     from zsctl.errors import UsageError
 
     if action is None:
         if text or title or tag or jsonl:
             raise UsageError("give 'resolve' before the text: zsctl districts resolve TEXT")
-        _list(json)
+        _list(out)
         return 0
     if action != "resolve":
         raise UsageError(f"unknown action {action!r}; use 'zsctl districts resolve TEXT'")
@@ -69,7 +70,7 @@ def districts(
         if text or title or tag:
             raise UsageError("--jsonl reads stdin: give no TEXT, --title or --tag with it")
         return _resolve_lines()
-    _resolve_one(" ".join(text) if text else _stdin(), title, tag, json)
+    _resolve_one(" ".join(text) if text else _stdin(), title, tag, out)
     return 0
 
 
@@ -112,18 +113,14 @@ def _entry_dict(entry: Entry) -> dict[str, Any]:
     }
 
 
-def _list(json: bool) -> None:
+def _list(out: Output) -> None:
     from zsctl.districts import load_gazetteer
 
     entries = load_gazetteer().entries()
-    if json:
-        from zsctl.cli.output import print_json
-
-        print_json([_entry_dict(entry) for entry in entries])
-        return
-    from zsctl.cli.output import is_tty
-
-    (_list_rich if is_tty() else _list_plain)(entries)
+    if out.machine:
+        out.records(_entry_dict(entry) for entry in entries)
+    else:
+        (_list_rich if out.format == "table" else _list_plain)(entries)
 
 
 def _list_plain(entries: tuple[Entry, ...]) -> None:
@@ -199,17 +196,15 @@ def _resolve(title: str, body: str, tag: str | None) -> DistrictAssignment:
     return assign(tag or leading, title, paragraphs, explain=True)
 
 
-def _resolve_one(text: str, title: str | None, tag: str | None, json: bool) -> None:
+def _resolve_one(text: str, title: str | None, tag: str | None, out: Output) -> None:
     from zsctl.parse.tags import split_tag
 
     body, leading = split_tag(text)
     result = _resolve(title or "", body, tag or leading)
-    if json:
-        from zsctl.cli.output import print_json
-
-        print_json(resolution_dict(result))
-        return
-    print_resolution(result)
+    if out.machine:
+        out.document(resolution_dict(result))
+    else:
+        print_resolution(result)
 
 
 def print_resolution(result: DistrictAssignment) -> None:
