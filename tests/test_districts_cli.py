@@ -68,12 +68,16 @@ def test_list_plain_has_every_name_with_its_kind() -> None:
 def test_list_json() -> None:
     result = run("districts", "--json")
     assert result.exit_code == 0
-    data = json.loads(result.stdout)
+    data = [json.loads(line) for line in result.stdout.splitlines()]  # one a line
+    assert data == [json.loads(x) for x in run("districts", "-f", "jsonl").stdout.splitlines()]
     assert [d["district"] for d in data][:2] == ["天津市", "和平区"]
     assert len(data) == 17
     xiqing = next(d for d in data if d["district"] == "西青区")
     assert {"short": "西青", "pinyin": "xiqing"}.items() <= xiqing.items()
     assert "杨柳青" in xiqing["aliases"] and "天津南站" in xiqing["zones"]
+    binhai = next(d for d in data if d["district"] == "滨海新区")
+    assert {"name": "保税区", "kind": "weak"} in binhai["aliases"]
+    assert {"name": "天津港", "kind": "hub"} in binhai["zones"]
     wuqing = next(d for d in data if d["district"] == "武清区")
     assert {"name": "城关镇", "kind": "weak", "why": "hundreds of counties have a 城关镇"} in (
         wuqing["townships"]

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from zsctl.cli.options import JsonOpt
 from zsctl.cli.params import Argument, Option
 
 if TYPE_CHECKING:
+    from zsctl.cli.output import Output
     from zsctl.districts import DistrictAssignment, Entry
 
 # Lists of an entry shown as its aliases and its zones (townships are their own column).
 ALIAS_LISTS = ("former", "common", "lookalike", "weak", "resolve_only")
 ZONE_LISTS = ("zones", "landmarks", "hubs")
-_MARKABLE = ("former", "zones", "landmarks", "common", "townships")
 
 
 def districts(
+    out: Output,
     action: Annotated[
         str | None,
         Argument(
@@ -48,21 +48,21 @@ def districts(
             "tag) and write one a line: district, mentions, evidence.",
         ),
     ] = False,
-    json: JsonOpt = False,
 ) -> int:
     """List the districts with their aliases, zones and townships, or resolve a text.
 
     Piped, the list is tab-separated 'DISTRICT LIST NAME KIND' lines (LIST is name, short,
     pinyin or the YAML list: former, zones, landmarks, common, townships, weak, lookalike, hubs,
-    resolve_only). `resolve` prints 'district NAME', 'rule ...', 'mention DISTRICT COUNT' and
-    'evidence WHERE ALIAS PLACE POINTS NOTE' lines; --json gives one object.
+    resolve_only); --format json gives one object a district a line. `resolve` prints
+    'district NAME', 'rule ...', 'mention DISTRICT COUNT' and 'evidence WHERE ALIAS PLACE
+    POINTS NOTE' lines, or one object with --format json.
     """
     from zsctl.errors import UsageError
 
     if action is None:
         if text or title or tag or jsonl:
             raise UsageError("give 'resolve' before the text: zsctl districts resolve TEXT")
-        _list(json)
+        _list(out)
         return 0
     if action != "resolve":
         raise UsageError(f"unknown action {action!r}; use 'zsctl districts resolve TEXT'")
@@ -70,7 +70,7 @@ def districts(
         if text or title or tag:
             raise UsageError("--jsonl reads stdin: give no TEXT, --title or --tag with it")
         return _resolve_lines()
-    _resolve_one(" ".join(text) if text else _stdin(), title, tag, json)
+    _resolve_one(" ".join(text) if text else _stdin(), title, tag, out)
     return 0
 
 
@@ -88,15 +88,19 @@ def _stdin() -> str:
 
 
 def _entry_dict(entry: Entry) -> dict[str, Any]:
-    """One district (or the city) as JSON: names by list, each marked name with its kind."""
+    """One district (or the city) as JSON: a strong name as a string, any other as
+    {name, kind} (and why, when the YAML gives one)."""
 
     def names(keys: tuple[str, ...]) -> list[Any]:
         out: list[Any] = []
         for alias in entry.aliases:
-            if alias.key in keys and not alias.derived:
-                marked = alias.kind in ("resolve_only", "ambiguous") or alias.key in _MARKABLE
-                item = {"name": alias.text, "kind": alias.kind, "why": alias.why}
-                out.append(item if marked and alias.why else alias.text)
+            if alias.key not in keys or alias.derived:
+                continue
+            if alias.kind == "strong":
+                out.append(alias.text)
+            else:
+                item = {"name": alias.text, "kind": alias.kind}
+                out.append(item | {"why": alias.why} if alias.why else item)
         return out
 
     return {
@@ -109,18 +113,14 @@ def _entry_dict(entry: Entry) -> dict[str, Any]:
     }
 
 
-def _list(json: bool) -> None:
+def _list(out: Output) -> None:
     from zsctl.districts import load_gazetteer
 
     entries = load_gazetteer().entries()
-    if json:
-        from zsctl.cli.output import print_json
-
-        print_json([_entry_dict(entry) for entry in entries])
-        return
-    from zsctl.cli.output import is_tty
-
-    (_list_rich if is_tty() else _list_plain)(entries)
+    if out.machine:
+        out.records(_entry_dict(entry) for entry in entries)
+    else:
+        (_list_rich if out.format == "table" else _list_plain)(entries)
 
 
 def _list_plain(entries: tuple[Entry, ...]) -> None:
@@ -196,17 +196,15 @@ def _resolve(title: str, body: str, tag: str | None) -> DistrictAssignment:
     return assign(tag or leading, title, paragraphs, explain=True)
 
 
-def _resolve_one(text: str, title: str | None, tag: str | None, json: bool) -> None:
+def _resolve_one(text: str, title: str | None, tag: str | None, out: Output) -> None:
     from zsctl.parse.tags import split_tag
 
     body, leading = split_tag(text)
     result = _resolve(title or "", body, tag or leading)
-    if json:
-        from zsctl.cli.output import print_json
-
-        print_json(resolution_dict(result))
-        return
-    print_resolution(result)
+    if out.machine:
+        out.document(resolution_dict(result))
+    else:
+        print_resolution(result)
 
 
 def print_resolution(result: DistrictAssignment) -> None:
