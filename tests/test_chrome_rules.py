@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from zsctl.rules import Rule, default_rules
+from zsctl.parse.rules import Rule, default_rules
 
 # rule id -> (lines the rule must match, body lines that look like it and no rule may match).
 # The near misses are sentences an article may well contain; a rule that eats one loses text.
