@@ -389,7 +389,7 @@ def _pattern_units(pattern: str) -> list[str]:
 
 
 def _rule_patterns() -> list[tuple[str, re.Pattern[str]]]:
-    from zsctl.parse.layouts.article import _META
+    from zsctl.parse.layouts.article import _DATE, _KEY
     from zsctl.parse.layouts.base import DATE_LINE
     from zsctl.parse.layouts.bullet import _BULLET
     from zsctl.parse.paragraphs import _HEADING_SEGMENT
@@ -402,7 +402,7 @@ def _rule_patterns() -> list[tuple[str, re.Pattern[str]]]:
         out[rule.id] = rule.pattern
         if rule.block_end is not None:
             out[rule.id + ".block_end"] = rule.block_end
-    layout = {"meta": _META, "date": DATE_LINE, "bullet": _BULLET, "tag": _TAG}
+    layout = {"meta-key": _KEY, "meta-date": _DATE, "date": DATE_LINE, "bullet": _BULLET, "tag": _TAG}
     return sorted({**out, **layout, "heading": _HEADING_SEGMENT}.items())
 
 
