@@ -402,7 +402,8 @@ def _rule_patterns() -> list[tuple[str, re.Pattern[str]]]:
         out[rule.id] = rule.pattern
         if rule.block_end is not None:
             out[rule.id + ".block_end"] = rule.block_end
-    layout = {"meta-key": _KEY, "meta-date": _DATE, "date": DATE_LINE, "bullet": _BULLET, "tag": _TAG}
+    layout = {"meta-key": _KEY, "meta-date": _DATE, "date": DATE_LINE}
+    layout.update({"bullet": _BULLET, "tag": _TAG})
     return sorted({**out, **layout, "heading": _HEADING_SEGMENT}.items())
 
 

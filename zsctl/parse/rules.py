@@ -192,7 +192,8 @@ def _load_yaml(text: str, origin: str) -> _LineMap:
     try:
         data = yaml.load(text, Loader=Loader)  # a SafeLoader subclass: no arbitrary objects
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # Where the broken construct began (an unclosed quote) beats where parsing gave up.
+        mark = exc.context_mark or exc.problem_mark
         line = mark.line + 1 if mark is not None else None
         raise RulesError(f"invalid YAML: {exc.problem or exc}", path=origin, line=line) from None
     except yaml.YAMLError as exc:

@@ -8,7 +8,8 @@ from pathlib import Path
 from zsctl.errors import DumpTooLargeError, ZsctlError
 from zsctl.model import LineKind, ParseResult
 from zsctl.parse.dump import parse_dump
-from zsctl.parse.rules import ChromeRules, default_rules
+from zsctl.parse.rules import ChromeRules, rules_for_seeds
+from zsctl.seeds.bodies import UnparsedGroup, chrome_paragraphs, group_unparsed, repeated_paragraphs
 from zsctl.seeds.dumps import DumpLimits, dump_limits, read_dump, sha256_of
 from zsctl.seeds.manifest import MANIFEST_NAME, DumpEntry, read_manifest
 from zsctl.seeds.problems import Problem
@@ -52,6 +53,7 @@ class CheckReport:
     seeds: Path
     dumps: list[DumpReport] = field(default_factory=list)
     manifest_problems: list[Problem] = field(default_factory=list)
+    rules: ChromeRules | None = None
 
     def problems(self) -> list[Problem]:
         """Every problem, manifest first, then dump by dump in line order."""
@@ -60,6 +62,12 @@ class CheckReport:
             out.extend(d.problems)
         return out
 
+    def unparsed_groups(self) -> list[UnparsedGroup]:
+        """Unparsed lines grouped by text across all dumps, most frequent first."""
+        return group_unparsed(
+            (d.entry.file, d.entry.site, d.result) for d in self.dumps if d.result is not None
+        )
+
     def ok(self) -> bool:
         """True when no problem is an error."""
         return not any(p.severity == "error" for p in self.problems())
@@ -67,10 +75,11 @@ class CheckReport:
 
 def check_seeds(seeds_dir: Path, rules: ChromeRules | None = None) -> CheckReport:
     """Check the manifest and every dump it lists."""
-    rules = rules or default_rules()
+    rules = rules or rules_for_seeds(seeds_dir)
     limits = dump_limits()  # a bad $ZSCTL_MAX_DUMP_* is a usage error, not one per dump
-    manifest = read_manifest(seeds_dir, rules.site_ids())
-    report = CheckReport(seeds_dir, manifest_problems=list(manifest.problems))
+    # Any site id: one without rules of its own gets the common rules (`zsctl sites`).
+    manifest = read_manifest(seeds_dir)
+    report = CheckReport(seeds_dir, manifest_problems=list(manifest.problems), rules=rules)
     index = str(manifest.path)
     for entry in manifest.entries:
         path = seeds_dir / entry.file
@@ -85,6 +94,7 @@ def check_seeds(seeds_dir: Path, rules: ChromeRules | None = None) -> CheckRepor
             )
             continue
         report.dumps.append(check_dump(path, entry, rules, limits))
+    _site_problems(seeds_dir, report.dumps)
     for path in sorted(seeds_dir.glob("*.txt")):
         if path.name not in manifest.named:
             shown = shown_name(path.name)
@@ -138,7 +148,21 @@ def check_dump(
         return report
     report.result = result
     report.problems.extend(_parse_problems(name, result))
+    report.problems.extend(chrome_paragraphs(name, result, rules.for_site(entry.site)))
     return report
+
+
+def _site_problems(seeds_dir: Path, dumps: list[DumpReport]) -> None:
+    """Add, to each dump's report, the paragraphs that repeat across records of its site."""
+    by_site: dict[str, list[DumpReport]] = {}
+    for d in dumps:
+        if d.result is not None:
+            by_site.setdefault(d.entry.site, []).append(d)
+    for site, reports in sorted(by_site.items()):
+        named = {str(seeds_dir / d.entry.file): d for d in reports}
+        found = repeated_paragraphs(site, ((f, d.result) for f, d in named.items() if d.result))
+        for p in found:
+            named[p.file].problems.append(p)
 
 
 def _parse_problems(name: str, result: ParseResult) -> list[Problem]:
