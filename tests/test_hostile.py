@@ -571,7 +571,6 @@ MANIFEST_PROBLEMS = {
     # case: (table rows after the separator, problem code, its line)
     "duplicate": (row("001_a.txt", DASH) * 2, "manifest-duplicate", 6),
     "unknown-layout": (row("001_a.txt", DASH, layout="table"), "manifest-layout", 5),
-    "unknown-site": (row("001_a.txt", DASH, site="nosuch"), "manifest-site", 5),
     "too-few-cells": ("| 001_a.txt | chanyeyuanqu | auto |\n", "manifest-row", 5),
     "pipe-in-note": (row("001_a.txt", DASH).replace("test", "a | b"), "manifest-row", 5),
     "text-in-table": (row("001_a.txt", DASH) + "stray text\n", "manifest-row", 6),
