@@ -129,40 +129,58 @@ def check_dump(
         code = "too-large" if isinstance(exc, DumpTooLargeError) else "read-error"
         report.problems.append(Problem(name, None, code, exc.message))
         return report
-    digest = sha256_of(data)
-    if digest != entry.sha256:
-        report.problems.append(
-            Problem(
-                name,
-                None,
-                "sha256-mismatch",
-                f"sha256 is {digest} but {MANIFEST_NAME} line {entry.line} says {entry.sha256}; "
-                "the dump changed: re-check it and update the row",
-            )
-        )
     try:
         result = parse_dump(data, entry.file, entry.site, entry.layout, rules, limits=limits)
     except ZsctlError as exc:
         code = "too-large" if isinstance(exc, DumpTooLargeError) else "decode-error"
+        report.problems.extend(sha256_problems(name, entry, sha256_of(data)))
         report.problems.append(Problem(name, exc.line, code, exc.message))
         return report
     report.result = result
-    report.problems.extend(_parse_problems(name, result))
-    report.problems.extend(chrome_paragraphs(name, result, rules.for_site(entry.site)))
+    report.problems.extend(dump_problems(name, entry, sha256_of(data), result, rules))
     return report
+
+
+def dump_problems(
+    name: str, entry: DumpEntry, digest: str, result: ParseResult, rules: ChromeRules
+) -> list[Problem]:
+    """Everything wrong with one parsed dump on its own; `ingest` reports the same list."""
+    return [
+        *sha256_problems(name, entry, digest),
+        *_parse_problems(name, result),
+        *chrome_paragraphs(name, result, rules.for_site(entry.site)),
+    ]
+
+
+def sha256_problems(name: str, entry: DumpEntry, digest: str) -> list[Problem]:
+    """A dump whose bytes are not the ones INDEX.md lists."""
+    if digest == entry.sha256:
+        return []
+    return [
+        Problem(
+            name,
+            None,
+            "sha256-mismatch",
+            f"sha256 is {digest} but {MANIFEST_NAME} line {entry.line} says {entry.sha256}; "
+            "the dump changed: re-check it and update the row",
+        )
+    ]
 
 
 def _site_problems(seeds_dir: Path, dumps: list[DumpReport]) -> None:
     """Add, to each dump's report, the paragraphs that repeat across records of its site."""
-    by_site: dict[str, list[DumpReport]] = {}
-    for d in dumps:
-        if d.result is not None:
-            by_site.setdefault(d.entry.site, []).append(d)
-    for site, reports in sorted(by_site.items()):
-        named = {str(seeds_dir / d.entry.file): d for d in reports}
-        found = repeated_paragraphs(site, ((f, d.result) for f, d in named.items() if d.result))
-        for p in found:
-            named[p.file].problems.append(p)
+    named = {str(seeds_dir / d.entry.file): d for d in dumps if d.result is not None}
+    parsed = [(f, d.entry.site, d.result) for f, d in named.items() if d.result is not None]
+    for p in site_problems(parsed):
+        named[p.file].problems.append(p)
+
+
+def site_problems(parsed: list[tuple[str, str, ParseResult]]) -> list[Problem]:
+    """Problems seen only across dumps: (name, site, result) of every dump parsed together."""
+    by_site: dict[str, list[tuple[str, ParseResult]]] = {}
+    for name, site, result in parsed:
+        by_site.setdefault(site, []).append((name, result))
+    return [p for site in sorted(by_site) for p in repeated_paragraphs(site, by_site[site])]
 
 
 def _parse_problems(name: str, result: ParseResult) -> list[Problem]:
