@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from zsctl.model import ParseResult, Record
 from zsctl.parse.rules import Rule
@@ -40,11 +40,11 @@ def chrome_paragraphs(name: str, result: ParseResult, rules: tuple[Rule, ...]) -
     return out
 
 
-def repeated_paragraphs(site: str, dumps: Iterable[tuple[str, ParseResult]]) -> list[Problem]:
+def repeated_paragraphs(site: str, dumps: Iterable[tuple[str, list[Record]]]) -> list[Problem]:
     """Short paragraphs repeating verbatim across records of one site: furniture in bodies."""
     seen: dict[str, list[tuple[str, Record]]] = defaultdict(list)
-    for name, result in dumps:
-        for rec in result.records:
+    for name, records in dumps:
+        for rec in records:
             for para in dict.fromkeys(rec.paragraphs):  # once per record
                 if len(para) <= REPEAT_MAX_CHARS:
                     seen[para].append((name, rec))
@@ -65,6 +65,14 @@ def repeated_paragraphs(site: str, dumps: Iterable[tuple[str, ParseResult]]) -> 
                 )
             )
     return out
+
+
+def short_paragraphs(records: list[Record]) -> list[Record]:
+    """Records with only the paragraphs `repeated_paragraphs` looks at: little to hold."""
+    return [
+        replace(r, paragraphs=[p for p in r.paragraphs if len(p) <= REPEAT_MAX_CHARS])
+        for r in records
+    ]
 
 
 @dataclass(frozen=True, slots=True)

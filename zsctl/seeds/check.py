@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zsctl.errors import DumpTooLargeError, ZsctlError
-from zsctl.model import LineKind, ParseResult
+from zsctl.model import LineKind, ParseResult, Record
 from zsctl.parse.dump import parse_dump
 from zsctl.parse.rules import ChromeRules, rules_for_seeds
 from zsctl.seeds.bodies import UnparsedGroup, chrome_paragraphs, group_unparsed, repeated_paragraphs
@@ -170,16 +170,16 @@ def sha256_problems(name: str, entry: DumpEntry, digest: str) -> list[Problem]:
 def _site_problems(seeds_dir: Path, dumps: list[DumpReport]) -> None:
     """Add, to each dump's report, the paragraphs that repeat across records of its site."""
     named = {str(seeds_dir / d.entry.file): d for d in dumps if d.result is not None}
-    parsed = [(f, d.entry.site, d.result) for f, d in named.items() if d.result is not None]
+    parsed = [(f, d.entry.site, d.result.records) for f, d in named.items() if d.result]
     for p in site_problems(parsed):
         named[p.file].problems.append(p)
 
 
-def site_problems(parsed: list[tuple[str, str, ParseResult]]) -> list[Problem]:
-    """Problems seen only across dumps: (name, site, result) of every dump parsed together."""
-    by_site: dict[str, list[tuple[str, ParseResult]]] = {}
-    for name, site, result in parsed:
-        by_site.setdefault(site, []).append((name, result))
+def site_problems(parsed: list[tuple[str, str, list[Record]]]) -> list[Problem]:
+    """Problems seen only across dumps: (name, site, records) of every dump parsed together."""
+    by_site: dict[str, list[tuple[str, list[Record]]]] = {}
+    for name, site, records in parsed:
+        by_site.setdefault(site, []).append((name, records))
     return [p for site in sorted(by_site) for p in repeated_paragraphs(site, by_site[site])]
 
 
