@@ -102,7 +102,7 @@ def group_unparsed(dumps: Iterable[tuple[str, str, ParseResult]]) -> list[Unpars
         )
         for text, where in lines.items()
     ]
-    return sorted(groups, key=lambda g: (-g.count, g.first))
+    return sorted(groups, key=lambda g: -g.count)  # stable: ties in order of first sight
 
 
 def _span(rec: Record) -> str:
