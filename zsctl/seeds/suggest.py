@@ -22,6 +22,10 @@ MIN_DUMPS = 2
 # A paragraph becomes a rule when it opens or closes this many records with different
 # titles (an editor line after every body); fewer is more likely news that repeats.
 MIN_RECORDS = 3
+# Where furniture sits in a record: the first paragraphs (a byline) or the last ones (an
+# editor line, then a "follow us" line the rules do not know either).
+EDGE_FIRST = 2
+EDGE_LAST = 3
 # 'label：value' lines whose values differ (责任编辑：王晓明 / 责任编辑：李娜) are one rule
 # when the label is this short: a longer text before the colon is a sentence, not a label.
 MAX_LABEL = 8
@@ -96,7 +100,7 @@ def _parse_site(seeds: Path, site: str, rules: ChromeRules) -> list[_Parsed]:
 
 
 def _edges(parsed: list[_Parsed]) -> list[_Seen]:
-    """First and last paragraphs of records that are whole lines of their dump.
+    """The first and last few paragraphs of records that are whole lines of their dump.
 
     A paragraph split out of a listing's one-line body is not a line a rule could match.
     """
@@ -105,7 +109,8 @@ def _edges(parsed: list[_Parsed]) -> list[_Seen]:
         for rec in result.records:
             if len(rec.paragraphs) < 2:
                 continue
-            for para in dict.fromkeys((rec.paragraphs[0], rec.paragraphs[-1])):
+            edges = rec.paragraphs[:EDGE_FIRST] + rec.paragraphs[-EDGE_LAST:]
+            for para in dict.fromkeys(edges):
                 if para in lines:
                     out.append(_Seen(file, rec.provenance.first_line, para, rec.title))
     return out
@@ -180,7 +185,7 @@ def render(seeds: Path, site: str, suggestions: list[Suggestion], dumps: int) ->
     if not suggestions:
         lines[-1] = "    rules: []  # nothing repeats that the rules in force do not explain"
     for s in suggestions:
-        where = "in records (first or last paragraph)" if s.inside else "outside records"
+        where = "in records (first or last paragraphs)" if s.inside else "outside records"
         evidence = f"{s.lines} line(s) in {s.dumps} dump(s), {where}"
         lines.append(f"      # {evidence}; e.g. {_comment(s.example)}")
         lines.append(f"      - id: {s.id}")
