@@ -59,7 +59,8 @@ def test_suggest_saved_as_the_site_file_makes_check_pass(jinnan: Path) -> None:
 
 def _page(title: str, body: str, editor: str, visits: int) -> str:
     return (
-        f"津南发布\n今日访问人数 {visits}\n\n{title}\n发布时间：2024-05-0{visits % 9 + 1} 来源：津南发布\n\n"
+        f"津南发布\n今日访问人数 {visits}\n\n{title}\n"
+        f"发布时间：2024-05-0{visits % 9 + 1} 来源：津南发布\n\n"
         f"    {body}\n\n    {title}进展顺利。\n\n    审稿人：{editor}\n\n扫码关注津南发布\n"
     )
 
@@ -184,6 +185,7 @@ def test_a_rules_change_reparses_exactly_that_sites_dumps(jinnan: Path, tmp_path
     assert again.reparsed_why == ["rules for site 'jinnan-gov' changed: 7 dump(s) parsed again"]
     assert ingest(jinnan, corpus).parsed == 0
     code, _, err = _zsctl("ingest", "--seeds", jinnan, "--corpus", corpus, "--reparse")
+    assert code == 1  # the site lines other than the slogan are still unparsed
     assert "re-parsed: --reparse: 8 stored dump(s) parsed again" in err
     assert "(8 parsed, 0 unchanged" in err
 
