@@ -33,6 +33,7 @@ from zsctl.ingest import ingest
 from zsctl.parse.decode import normalise_text
 from zsctl.parse.dump import parse_dump
 from zsctl.seeds.dumps import read_dump
+from zsctl.seeds.manifest import read_manifest
 from zsctl.store.corpus import connect_read
 
 HEADER = "| file | site | layout | fetched | sha256 | note |\n|---|---|---|---|---|---|\n"
@@ -857,9 +858,12 @@ run(sys.argv[3:])
 """
 
 
-def _partial_seeds(root: Path) -> tuple[Path, dict[str, bytes]]:
+def _partial_seeds(root: Path) -> tuple[Path, dict[str, tuple[bytes, str]]]:
     """A seeds folder with the first real dump only, and every real dump to add later."""
-    dumps = {p.name: p.read_bytes() for p in sorted(SEEDS.glob("*.txt"))}
+    # Each with its real site: ingest reports (and exits 1 on) the unparsed lines of a dump
+    # parsed with another site's rules, as check does.
+    site = {e.file: e.site for e in read_manifest(SEEDS).entries}
+    dumps = {p.name: (p.read_bytes(), site[p.name]) for p in sorted(SEEDS.glob("*.txt"))}
     first = next(iter(dumps))
     return make_seeds(root, {first: dumps[first]}), dumps
 
