@@ -208,3 +208,97 @@ def test_fingerprint_follows_the_effective_rules(jinnan: Path) -> None:
         "version: 1\nsites:\n  jinnan-gov:\n    rules:\n      - id: a\n        pattern: x\n"
     )
     assert rules_for_seeds(jinnan).fingerprint("jinnan-gov") != before
+
+
+# --- seeds add, the row an unlisted dump needs, the config file --------------------------------
+
+
+def test_seeds_add_then_check_exits_0(tmp_path: Path) -> None:
+    seeds = tmp_path / "new"
+    dumps = sorted(JINNAN.glob("*.txt"))
+    code, out, err = _zsctl(
+        "seeds", "add", *dumps, "--site", "jinnan-gov", "--fetched", "2024-07-01", "--seeds", seeds
+    )
+    assert code == 0 and "added 7 dump(s)" in err
+    names = sorted(p.name for p in seeds.glob("*.txt"))
+    assert names == [f"{n:03d}_{p.name[4:]}" for n, p in enumerate(dumps)]  # NNN_<sha prefix>
+    assert len(out.splitlines()) == 7 and "| jinnan-gov | auto | 2024-07-01 |" in out
+    (seeds / "sites").mkdir()
+    found, n = suggest(seeds, "jinnan-gov")
+    (seeds / "sites" / "jinnan-gov.yaml").write_text(render(seeds, "jinnan-gov", found, n))
+    assert _zsctl("check", "--seeds", seeds)[0] == 0
+    # The same bytes again are not added twice; new bytes get the next number.
+    code, _, err = _zsctl("seeds", "add", dumps[0], "--site", "jinnan-gov", "--seeds", seeds)
+    assert code == 0 and "already listed as 000_f53c422dbeb1d3a7.txt" in err
+    extra = tmp_path / "page.txt"
+    extra.write_bytes(dumps[0].read_bytes().replace("津南区".encode(), "静海区".encode(), 1))
+    _zsctl("seeds", "add", extra, "--site", "jinnan-gov", "--seeds", seeds)
+    sha = hashlib.sha256(extra.read_bytes()).hexdigest()
+    assert (seeds / f"007_{sha[:16]}.txt").read_bytes() == extra.read_bytes()
+    assert f"| 007_{sha[:16]}.txt | jinnan-gov | auto | - | {sha} | added from page.txt |" in (
+        seeds / "INDEX.md"
+    ).read_text(encoding="utf-8")
+    assert check_seeds(seeds).manifest_problems == []
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--site", "Bad Site"], "site id"),
+        (["--site", "ok", "--layout", "table"], "unknown layout"),
+        (["--site", "ok", "--fetched", "1.7.2024"], "YYYY-MM-DD"),
+    ],
+)
+def test_seeds_add_refuses_bad_values(tmp_path: Path, args: list[str], words: str) -> None:
+    dump = next(JINNAN.glob("*.txt"))
+    code, _, err = _zsctl("seeds", "add", dump, *args, "--seeds", tmp_path / "s")
+    assert code == 2 and words in err and not (tmp_path / "s").exists()
+
+
+def test_an_unlisted_dump_is_reported_with_the_row_to_paste(jinnan: Path) -> None:
+    stray = jinnan / "007_stray.txt"
+    shutil.copy(next(JINNAN.glob("000_*.txt")), stray)
+    sha = hashlib.sha256(stray.read_bytes()).hexdigest()
+    (problem,) = [p for p in check_seeds(jinnan).problems() if p.code == "unlisted-file"]
+    row = problem.message.split("(with the site id): ")[1]
+    assert row == f"| 007_stray.txt | <site> | auto | - | {sha} |  |"
+    with (jinnan / "INDEX.md").open("a", encoding="utf-8") as f:
+        f.write(row.replace("<site>", "jinnan-gov") + "\n")
+    assert [p.code for p in check_seeds(jinnan).manifest_problems] == []
+
+
+def test_config_file_and_zsctl_seeds_set_the_defaults(
+    jinnan: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "zsctl.toml").write_text(
+        f'seeds = "{jinnan}"\ncorpus = "db.sqlite"\nthreshold = 0.9\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(work)
+    code, _, err = _zsctl("ingest")
+    assert code == 1 and f"{jinnan}/000_f53c422dbeb1d3a7.txt: 5 problem(s)" in err
+    assert (work / "db.sqlite").exists()
+    monkeypatch.setenv("ZSCTL_SEEDS", str(tmp_path / "elsewhere"))
+    assert "no INDEX.md in" in _zsctl("check")[2]  # the environment beats the file
+    monkeypatch.delenv("ZSCTL_SEEDS")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ZSCTL_CONFIG", str(work / "zsctl.toml"))
+    assert _zsctl("sites")[1].count("jinnan-gov\t7") == 1
+    (work / "zsctl.toml").write_text("seeds = 3\n", encoding="utf-8")
+    code, _, err = _zsctl("check")
+    assert code == 2 and "seeds must be a str" in err
+    (work / "zsctl.toml").write_text("colour = 'red'\n", encoding="utf-8")
+    assert "unknown setting(s) colour" in _zsctl("check")[2]
+
+
+def test_show_raw_reads_the_dumps_from_the_folder_the_corpus_was_built_from(
+    jinnan: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "c.db"
+    ingest(jinnan, corpus)
+    monkeypatch.chdir(tmp_path)  # no seeds/ here
+    listed = _zsctl("list", "--corpus", corpus, "-n", "1")[1].splitlines()[-1].split("\t")[0]
+    code, out, err = _zsctl("show", "--raw", listed, "--corpus", corpus)
+    assert code == 0, err
+    assert "==> 00" in out

@@ -46,6 +46,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("districts", "districts", "districts"),
     Command("serve", "serve", "serve"),
     Command("sites", "sites", "sites"),
+    Command("seeds", "seeds", "seeds"),
 )
 BY_NAME = {c.name: c for c in COMMANDS}
 

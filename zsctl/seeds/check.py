@@ -103,10 +103,22 @@ def check_seeds(seeds_dir: Path, rules: ChromeRules | None = None) -> CheckRepor
                     str(path.with_name(shown)),
                     None,
                     "unlisted-file",
-                    f"{shown} is not listed in {MANIFEST_NAME}; add a row or remove the file",
+                    f"{shown} is not listed in {MANIFEST_NAME}; remove the file, or add "
+                    f"this row (with the site id): {_row_for(path, shown)}",
                 )
             )
     return report
+
+
+def _row_for(path: Path, shown: str) -> str:
+    """The INDEX.md row an unlisted dump needs, sha256 included, ready to paste."""
+    from zsctl.seeds.add import manifest_row
+
+    try:
+        sha = sha256_of(read_dump(path, shown))
+    except ZsctlError:
+        sha = "<sha256sum of the file>"
+    return manifest_row(shown, "<site>", "auto", None, sha, "")
 
 
 def shown_name(name: str) -> str:

@@ -41,13 +41,14 @@ def check(
     no_pager: NoPagerOpt = False,
 ) -> int:
     """Parse every dump in INDEX.md and report problems; exit 1 if any."""
+    from zsctl.cli.options import seeds_path
     from zsctl.cli.output import configure
     from zsctl.seeds.check import check_seeds
 
     # The shared output options, with GitHub's annotations as one more format.
     shared = None if fmt in (None, CheckFormat.github) else fmt.value
     out = configure(shared, json, color.value, not no_pager)
-    report = check_seeds(seeds)
+    report = check_seeds(seeds_path(seeds))
     if fmt is CheckFormat.github:
         _github(report)
     elif out.machine:

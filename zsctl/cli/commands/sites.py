@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 from zsctl.cli.options import DEFAULT_SEEDS, SeedsOpt
@@ -26,18 +27,20 @@ def sites(
     ] = None,
 ) -> int:
     """List sites, their rules' origins and dumps; or print a rules file learned from dumps."""
+    from zsctl.cli.options import seeds_path
     from zsctl.errors import UsageError
 
+    folder = seeds_path(seeds)
     if action is SitesAction.suggest:
         if not site:
             raise UsageError("sites suggest needs --site ID (see `zsctl sites`)")
-        return _suggest(seeds, site)
+        return _suggest(folder, site)
     if site:
         raise UsageError("--site goes with `zsctl sites suggest`")
-    return _list(seeds)
+    return _list(folder)
 
 
-def _list(seeds: SeedsOpt) -> int:
+def _list(seeds: Path) -> int:
     from zsctl.cli.output import echo, inert
     from zsctl.seeds.sites import list_sites
 
@@ -47,7 +50,7 @@ def _list(seeds: SeedsOpt) -> int:
     return 0
 
 
-def _suggest(seeds: SeedsOpt, site: str) -> int:
+def _suggest(seeds: Path, site: str) -> int:
     from zsctl.cli.output import echo, message
     from zsctl.seeds.suggest import render, suggest
 
