@@ -208,6 +208,12 @@ def test_dash_record_with_editor_line_before_its_date_stays_whole() -> None:
     assert result.unparsed() == []
 
 
+def test_a_bare_date_line_over_a_listing_is_not_an_article_page() -> None:
+    listing = "日期：2024-07-01\n" + DASH_WITH_EDITOR
+    result = parse_dump(listing.encode(), "x.txt", "no-such-site")
+    assert result.layout == "dash" and len(result.records) == 2
+
+
 @pytest.mark.parametrize(
     ("meta", "date", "source"),
     [
@@ -220,6 +226,7 @@ def test_dash_record_with_editor_line_before_its_date_stays_whole() -> None:
         ("来源：天津日报 发布日期：2024/3/18 作者：记者 刘宁", "2024-03-18", "天津日报"),
         ("浏览次数：12 作者：赵琳 发布时间：2024年3月18日 09:30", "2024-03-18T09:30", None),
         ("【发布时间：2024-03-18 09:30:05】【来源：津南发布】", "2024-03-18T09:30:05", "津南发布"),
+        ("时间:2022-07-28 10:21 来源:天津日报", "2022-07-28T10:21", "天津日报"),
     ],
 )
 def test_article_meta_line_variants(meta: str, date: str, source: str | None) -> None:

@@ -15,6 +15,9 @@ _KEY = re.compile(
     r"|点击数|点击量|点击|访问量|责任编辑|编辑|字体|字号|时间|日期)\s*[:：]"
 )
 _DATE_KEYS = frozenset({"发布时间", "发布日期", "发表时间", "时间", "日期"})
+# A bare 时间/日期 line ("日期：2024-07-01" over a listing, "时间：… 地点：…" in a notice) is
+# a metadata line only with another field beside it.
+_BARE_DATE_KEYS = frozenset({"时间", "日期"})
 _SOURCE_KEYS = frozenset({"来源", "信息来源", "文章来源"})
 _DATE = re.compile(r"\d{4}[-/年.]\d{1,2}[-/月.]\d{1,2}日?(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?")
 _OPENERS = "【[（( "
@@ -48,6 +51,8 @@ def parse_meta(text: str) -> Meta | None:
             date = m.group().replace("：", ":") if m else None
         elif key.group(1) in _SOURCE_KEYS and source is None:
             source = value.rstrip("】]）)").strip() or None
+    if len(keys) == 1 and keys[0].group(1) in _BARE_DATE_KEYS:
+        return None
     return Meta(date, source) if date else None
 
 
