@@ -7,11 +7,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import FIXTURES
 from zsctl.errors import RulesError
 from zsctl.parse.dump import parse_dump
-from zsctl.parse.rules import default_rules, rules_for_seeds
+from zsctl.parse.regex_safety import linear_time_problem
+from zsctl.parse.rules import default_rules, merge_site_file, rules_for_seeds
 from zsctl.seeds.check import check_seeds
 
 JINNAN = FIXTURES / "sites" / "jinnan-gov"
@@ -321,3 +324,48 @@ def test_check_reports_a_paragraph_repeating_across_records_and_a_chrome_paragra
         "本文转自津南发布" in problems[1].message and "zsctl sites suggest" in problems[1].message
     )
     assert "'editor'" in problems[0].message
+
+
+# --- no rules file gives a traceback -----------------------------------------------------------
+
+_PATTERN_BITS = st.sampled_from(
+    [
+        "a",
+        "中",
+        "\\d",
+        "\\s",
+        ".",
+        "*",
+        "+",
+        "?",
+        "{1,3}",
+        "(",
+        ")",
+        "[",
+        "]",
+        "|",
+        "\\1",
+        "(?=",
+        "'",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    patterns=st.lists(st.lists(_PATTERN_BITS, max_size=8).map("".join), max_size=4),
+    junk=st.text(max_size=40),
+)
+def test_any_rules_file_loads_or_is_one_rules_error(patterns: list[str], junk: str) -> None:
+    rules = "".join(
+        f"      - id: r{n}\n        pattern: '{p.replace(chr(39), chr(39) * 2)}'\n"
+        for n, p in enumerate(patterns)
+    )
+    for text in (_GOOD_HEAD + rules, _GOOD_HEAD + rules + junk, junk):
+        try:
+            merged = merge_site_file(default_rules(), text, "mysite.yaml", "mysite")
+        except RulesError as exc:
+            assert exc.path == "mysite.yaml" and exc.message
+        else:
+            for rule in merged.for_site("mysite"):
+                assert linear_time_problem(rule.pattern.pattern) is None
