@@ -302,3 +302,23 @@ def test_show_raw_reads_the_dumps_from_the_folder_the_corpus_was_built_from(
     code, out, err = _zsctl("show", "--raw", listed, "--corpus", corpus)
     assert code == 0, err
     assert "==> 00" in out
+
+
+def test_suggested_rules_are_inert_text_and_still_match(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    rows = ""
+    for n in (1, 2):
+        text = f"网站\u202e地图\n-\n项目{n}开工\n项目{n}总投资{n}亿元。\n2024-05-0{n}\n"
+        (seeds / f"00{n}_a.txt").write_text(text, encoding="utf-8")
+        sha = hashlib.sha256(text.encode()).hexdigest()
+        rows += f"| 00{n}_a.txt | newsite | auto | - | {sha} | x |\n"
+    (seeds / "INDEX.md").write_text(
+        "| file | site | layout | fetched | sha256 | note |\n|---|---|---|---|---|---|\n" + rows,
+        encoding="utf-8",
+    )
+    code, out, _ = _zsctl("sites", "suggest", "--seeds", seeds, "--site", "newsite")
+    assert code == 0 and "\u202e" not in out and "网站\\u202e地图" in out
+    (seeds / "sites").mkdir()
+    (seeds / "sites" / "newsite.yaml").write_text(out, encoding="utf-8")
+    assert check_seeds(seeds).problems() == []

@@ -138,7 +138,7 @@ def _generalise(
     for label, group in by_label.items():
         if _enough(group, min_dumps, min_records) and len({s.text for s in group}) > 1:
             longest = max(len(s.text) for s in group) - len(label)
-            pattern = re.escape(label) + rf"\s*[:：][^。！？]{{1,{longest + 10}}}"
+            pattern = _escape(label) + rf"\s*[:：][^。！？]{{1,{longest + 10}}}"
             out.append((pattern, group, inside))
     return sorted(out, key=lambda f: (f[1][0].file, f[1][0].line, f[0]))
 
@@ -160,8 +160,21 @@ def _shape(text: str) -> str:
         elif part.isspace():
             out.append(r"\s+")
         else:
-            out.append(re.escape(part))
+            out.append(_escape(part))
     return "".join(out)
+
+
+def _escape(text: str) -> str:
+    """re.escape, with unprintable characters (bidi marks) as \\uXXXX: the same regex, and
+    inert on a terminal."""
+    return "".join(
+        re.escape(c)
+        if c.isprintable()
+        else f"\\U{ord(c):08x}"
+        if ord(c) > 0xFFFF
+        else f"\\u{ord(c):04x}"
+        for c in text
+    )
 
 
 def _free_id(prefix: str, n: int, taken: set[str]) -> str:
