@@ -255,6 +255,7 @@ _GOOD_HEAD = "version: 1\nsites:\n  mysite:\n    rules:\n"
         (_GOOD_HEAD + "      - id: a\n        pattern: 'x\n", 6, "invalid YAML"),
         (_GOOD_HEAD + "      - id: a\n        pattern: x\n        colour: red\n", 7, "unknown key"),
         (_GOOD_HEAD + "      - id: a\n        pattern: '[abc'\n", 6, "bad regex"),
+        (_GOOD_HEAD + "      - id: a\n        pattern: '[[x]'\n", 6, "nested set"),
         (
             _GOOD_HEAD
             + "      - id: a\n        pattern: x\n"

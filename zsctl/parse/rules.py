@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -259,7 +260,17 @@ def _compile(pattern: Any, where: str, origin: str, line: int | None) -> re.Patt
     if not isinstance(pattern, str) or not pattern:
         raise RulesError(f"{where}: pattern must be a non-empty string", path=origin, line=line)
     try:
-        compiled = re.compile(pattern)
+        with warnings.catch_warnings():
+            # "Possible nested set": a '[' or '--' inside a set, whose meaning a later Python
+            # changes. Refused now rather than parsed differently later.
+            warnings.simplefilter("error", FutureWarning)
+            compiled = re.compile(pattern)
+    except FutureWarning as exc:
+        raise RulesError(
+            f"{where}: regex {pattern!r}: {exc}; escape the '[', '&&', '--' or '||' inside [...]",
+            path=origin,
+            line=line,
+        ) from None
     except re.error as exc:
         raise RulesError(f"{where}: bad regex {pattern!r}: {exc}", path=origin, line=line) from None
     if compiled.fullmatch(""):
