@@ -142,6 +142,7 @@ def test_ingest_reports_what_check_reports_and_exits_1(jinnan: Path, tmp_path: P
     for d in check_seeds(jinnan).dumps:
         assert f"{jinnan / d.entry.file}: 5 problem(s), 0 warning(s) (unparsed-line)" in err
     assert "13 records" in err  # ingested all the same
+    assert stats.summary()["problems"] == len(check)  # and the ingest log keeps the count
 
 
 def test_ingest_strict_skips_dumps_with_problems_and_ingests_the_rest(

@@ -76,6 +76,8 @@ class IngestStats:
             "articles": self.articles,
             "reclustered": self.reclustered,
             "changes": self.changes.as_dict(),
+            "problems": sum(p.severity == "error" for ps in self.problems.values() for p in ps),
+            "reparsed_why": self.reparsed_why,
         }
 
 
