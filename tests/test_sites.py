@@ -284,6 +284,13 @@ def test_malformed_user_rules_file_is_an_error_with_file_and_line(
     assert str(info.value).startswith(f"{path}:{line}: ")
 
 
+def test_a_rules_file_named_yml_is_not_silently_ignored(tmp_path: Path) -> None:
+    (tmp_path / "sites").mkdir()
+    (tmp_path / "sites" / "mysite.yml").write_text("version: 1\n", encoding="utf-8")
+    with pytest.raises(RulesError, match="rename it to mysite.yaml"):
+        rules_for_seeds(tmp_path)
+
+
 def test_check_of_a_seeds_folder_with_a_bad_rules_file_raises_one_error(jinnan: Path) -> None:
     (jinnan / "sites").mkdir()
     (jinnan / "sites" / "jinnan-gov.yaml").write_text("version: 1\nsites: [\n", encoding="utf-8")

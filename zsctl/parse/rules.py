@@ -104,6 +104,8 @@ def rules_for_seeds(seeds_dir: Path) -> ChromeRules:
     folder = seeds_dir / SITES_DIR
     if not folder.is_dir():
         return rules
+    for path in sorted(folder.glob("*.yml")):
+        raise RulesError(f"rules files end in .yaml; rename it to {path.stem}.yaml", path=str(path))
     for path in sorted(folder.glob("*.yaml")):
         rules = merge_site_file(rules, _read_rules_file(path), str(path), path.stem)
     return rules
