@@ -287,7 +287,7 @@ def test_malformed_user_rules_file_is_an_error_with_file_and_line(
 def test_a_rules_file_named_yml_is_not_silently_ignored(tmp_path: Path) -> None:
     (tmp_path / "sites").mkdir()
     (tmp_path / "sites" / "mysite.yml").write_text("version: 1\n", encoding="utf-8")
-    with pytest.raises(RulesError, match="rename it to mysite.yaml"):
+    with pytest.raises(RulesError, match=r"rename it to mysite\.yaml"):
         rules_for_seeds(tmp_path)
 
 
