@@ -377,3 +377,25 @@ def test_any_rules_file_loads_or_is_one_rules_error(patterns: list[str], junk: s
         else:
             for rule in merged.for_site("mysite"):
                 assert linear_time_problem(rule.pattern.pattern) is None
+
+
+def test_headings_and_sentences_shared_by_stories_are_not_furniture(tmp_path: Path) -> None:
+    items = "".join(
+        f"-\n项目{n}签约\n一、总体要求 项目{n}投资{n}亿元。 全区新签约项目一百二十个；\n"
+        f"2024-05-0{n}\n"
+        for n in range(1, 5)
+    )
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "001_a.txt").write_text(items, encoding="utf-8")
+    import hashlib
+
+    sha = hashlib.sha256(items.encode()).hexdigest()
+    (seeds / "INDEX.md").write_text(
+        "| file | site | layout | fetched | sha256 | note |\n|---|---|---|---|---|---|\n"
+        f"| 001_a.txt | mysite | auto | - | {sha} | x |\n",
+        encoding="utf-8",
+    )
+    report = check_seeds(seeds)
+    assert [len(r.paragraphs) for d in report.dumps for r in d.result.records] == [3] * 4
+    assert report.problems() == []

@@ -3,22 +3,29 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from zsctl.model import ParseResult, Record
+from zsctl.parse.layouts.base import is_prose
 from zsctl.parse.rules import Rule
 from zsctl.seeds.problems import Problem
 
-# A paragraph repeating verbatim in this many records with different titles, on one site,
-# is page furniture the rules do not know (an editor line, a slogan), not news: real stories
-# that share a sentence are rare, and three rules out the same story listed on two pages.
+# A short paragraph (not a sentence, not a heading) repeating verbatim in this many records
+# with different titles, on one site, is page furniture the rules do not know (an editor
+# line, a slogan); three rules out the same story listed on two pages under two titles.
 REPEAT_MIN_RECORDS = 3
 # Furniture is short; a long paragraph repeated verbatim is a story reposted, which the
 # deduplication deals with.
 REPEAT_MAX_CHARS = 80
 _SNIPPET = 40
+# A numbered heading ("一、总体要求", "（二）优化营商环境", "3.") repeats across documents of
+# one kind by design; it is structure, not furniture.
+_HEADING = re.compile(
+    r"(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}[.、])"
+)
 
 
 def chrome_paragraphs(name: str, result: ParseResult, rules: tuple[Rule, ...]) -> list[Problem]:
@@ -46,7 +53,7 @@ def repeated_paragraphs(site: str, dumps: Iterable[tuple[str, list[Record]]]) ->
     for name, records in dumps:
         for rec in records:
             for para in dict.fromkeys(rec.paragraphs):  # once per record
-                if len(para) <= REPEAT_MAX_CHARS:
+                if _may_be_furniture(para):
                     seen[para].append((name, rec))
     out = []
     for para, where in seen.items():
@@ -70,8 +77,7 @@ def repeated_paragraphs(site: str, dumps: Iterable[tuple[str, list[Record]]]) ->
 def short_paragraphs(records: list[Record]) -> list[Record]:
     """Records with only the paragraphs `repeated_paragraphs` looks at: little to hold."""
     return [
-        replace(r, paragraphs=[p for p in r.paragraphs if len(p) <= REPEAT_MAX_CHARS])
-        for r in records
+        replace(r, paragraphs=[p for p in r.paragraphs if _may_be_furniture(p)]) for r in records
     ]
 
 
@@ -103,6 +109,13 @@ def group_unparsed(dumps: Iterable[tuple[str, str, ParseResult]]) -> list[Unpars
         for text, where in lines.items()
     ]
     return sorted(groups, key=lambda g: -g.count)  # stable: ties in order of first sight
+
+
+def _may_be_furniture(para: str) -> bool:
+    """Short, not a numbered heading, not a sentence: what a repeated editor line, slogan or
+    follow-us line looks like. Stories that share a sentence or a heading are news (reposts
+    under another title, documents of one kind), and deduplication deals with those."""
+    return len(para) <= REPEAT_MAX_CHARS and not _HEADING.match(para) and not is_prose(para)
 
 
 def _span(rec: Record) -> str:
