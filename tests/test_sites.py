@@ -211,6 +211,19 @@ def test_dash_record_with_editor_line_before_its_date_stays_whole() -> None:
     assert result.unparsed() == []
 
 
+def test_a_listing_whose_items_carry_metadata_lines_stays_a_listing() -> None:
+    listing = "".join(
+        f"-\n项目{n}签约\n项目{n}投资{n}亿元。\n发布时间：2024-05-0{n} 10:00 来源：津南发布\n"
+        f"2024-05-0{n}\n"
+        for n in range(1, 4)
+    )
+    result = parse_dump(listing.encode(), "x.txt", "no-such-site")
+    assert result.layout == "dash" and result.unparsed() == []
+    assert [(r.title, r.date, r.paragraphs) for r in result.records] == [
+        (f"项目{n}签约", f"2024-05-0{n}", [f"项目{n}投资{n}亿元。"]) for n in range(1, 4)
+    ]
+
+
 def test_a_bare_date_line_over_a_listing_is_not_an_article_page() -> None:
     listing = "日期：2024-07-01\n" + DASH_WITH_EDITOR
     result = parse_dump(listing.encode(), "x.txt", "no-such-site")

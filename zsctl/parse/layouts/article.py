@@ -23,6 +23,8 @@ _DATE = re.compile(r"\d{4}[-/年.]\d{1,2}[-/月.]\d{1,2}日?(?:\s*\d{1,2}[:：]\
 _OPENERS = "【[（( "
 _NOT_META = re.compile(r"[。！？]")
 _HEAD_WINDOW = 40
+# Detection score with several metadata lines in the head: under a complete listing's 0.9.
+_SEVERAL_META = 0.85
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +64,11 @@ class ArticleLayout:
     name = "article"
 
     def detect(self, lines: Lines) -> float:
-        """Certain when a metadata line with a publish date appears near the top."""
-        return 0.95 if _meta_index(lines) is not None else 0.0
+        """Certain when one metadata line with a publish date appears near the top; less so
+        with several (a listing whose items carry them wins when its blocks are complete)."""
+        head = range(min(len(lines), _HEAD_WINDOW))
+        found = sum(1 for i in head if parse_meta(lines.text[i]) is not None)
+        return 0.0 if not found else 0.95 if found == 1 else _SEVERAL_META
 
     def parse(self, lines: Lines) -> Parsed:
         """One record: title above the metadata line, paragraphs until the footer chrome."""
