@@ -45,6 +45,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("log", "log", "log"),
     Command("districts", "districts", "districts"),
     Command("serve", "serve", "serve"),
+    Command("sites", "sites", "sites"),
+    Command("seeds", "seeds", "seeds"),
 )
 BY_NAME = {c.name: c for c in COMMANDS}
 

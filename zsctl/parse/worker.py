@@ -10,8 +10,11 @@ from pathlib import Path
 from zsctl.errors import ZsctlError
 from zsctl.model import DumpSummary, LineKind, Record
 from zsctl.parse.dump import parse_dump
+from zsctl.parse.rules import ChromeRules
+from zsctl.seeds.check import dump_problems
 from zsctl.seeds.dumps import DumpLimits, dump_limits, read_dump, sha256_of
 from zsctl.seeds.manifest import DumpEntry
+from zsctl.seeds.problems import Problem
 from zsctl.seeds.statcache import stat_key
 
 Known = tuple[
@@ -32,10 +35,15 @@ class DumpOutcome:
     records: list[Record] = field(default_factory=list)
     districts: list[tuple[str | None, dict[str, int]]] = field(default_factory=list)
     stat: str | None = None  # stat_key() taken before reading, if trusted
+    problems: list[Problem] = field(default_factory=list)  # what `check` says of this dump
 
 
 def read_one(
-    seeds: Path, entry: DumpEntry, known: tuple[str, str, str] | None, limits: DumpLimits
+    seeds: Path,
+    entry: DumpEntry,
+    known: tuple[str, str, str] | None,
+    limits: DumpLimits,
+    rules: ChromeRules,
 ) -> DumpOutcome:
     """Hash a dump and, unless it is unchanged, parse it and place each record's districts."""
     from zsctl.districts import assign
@@ -55,10 +63,11 @@ def read_one(
         out.unchanged = True
         return out
     try:
-        result = parse_dump(data, entry.file, entry.site, entry.layout, limits=limits)
+        result = parse_dump(data, entry.file, entry.site, entry.layout, rules, limits=limits)
     except ZsctlError as exc:
         out.error = f"{exc.message}; skipped, kept what was stored"
         return out
+    out.problems = dump_problems(str(seeds / entry.file), entry, out.digest, result, rules)
     if not result.records:
         out.error = "no article found (empty or only chrome); skipped, kept what was stored"
         return out
@@ -100,12 +109,13 @@ def read_all(
     entries: list[DumpEntry],
     known: dict[str, Known],
     pool: Executor | None,
+    rules: ChromeRules,
 ) -> Iterator[DumpOutcome]:
     """Read dumps in order; in the worker pool when there is one (parsing is CPU-bound)."""
     same, entries = _unchanged_by_stat(seeds, entries, known)
     yield from same
     limits = dump_limits()
-    args = [(seeds, e, _content_key(known.get(e.file)), limits) for e in entries]
+    args = [(seeds, e, _content_key(known.get(e.file)), limits, rules) for e in entries]
     if pool is None:
         yield from (read_one(*a) for a in args)
     elif args:

@@ -7,7 +7,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
-from zsctl.cli.options import DEFAULT_SEEDS, CorpusOpt, JsonOpt, SeedsOpt, corpus_path
+from zsctl.cli.options import (
+    DEFAULT_SEEDS,
+    CorpusOpt,
+    JsonOpt,
+    SeedsOpt,
+    corpus_path,
+    seeds_path,
+    threshold_value,
+)
 from zsctl.cli.params import Option
 
 if TYPE_CHECKING:
@@ -18,9 +26,13 @@ def ingest(
     seeds: SeedsOpt = DEFAULT_SEEDS,
     corpus: CorpusOpt = None,
     threshold: Annotated[
-        float,
-        Option(min=0.5, max=1.0, help="Near-duplicate Jaccard threshold (0.5-1.0)."),
-    ] = 0.8,
+        float | None,
+        Option(
+            min=0.5,
+            max=1.0,
+            help="Near-duplicate Jaccard threshold, 0.5-1.0 (default: zsctl.toml, 0.8).",
+        ),
+    ] = None,
     wait: Annotated[
         bool, Option("--wait", help="Wait for a running ingest instead of failing.")
     ] = False,
@@ -29,18 +41,34 @@ def ingest(
         Option("--changes", help="List the ids of articles added, removed, merged and split."),
     ] = False,
     json: JsonOpt = False,
+    strict: Annotated[
+        bool, Option("--strict", help="Skip every dump that `check` finds a problem in.")
+    ] = False,
+    reparse: Annotated[
+        bool, Option("--reparse", help="Parse every dump again, changed or not.")
+    ] = False,
 ) -> int:
     """Parse the listed dumps, deduplicate, and update the corpus in one transaction.
 
     Only the clusters that new, edited or removed records touch are clustered again; the
     result is what ingesting every dump afresh would give. Each ingest is kept in the corpus's
-    log (`zsctl log`).
+    log (`zsctl log`). Problems `check` would report in the dumps parsed are reported on
+    stderr, and the exit code is 1.
     """
     from zsctl.ingest import ingest as run_ingest
 
     path = corpus_path(corpus)
     with _progress() as progress:
-        stats = run_ingest(seeds, path, threshold=threshold, wait=wait, progress=progress)
+        stats = run_ingest(
+            seeds_path(seeds),
+            path,
+            threshold=threshold_value(threshold),
+            wait=wait,
+            progress=progress,
+            strict=strict,
+            reparse=reparse,
+        )
+    problems = _problems(stats)
     if json:
         from zsctl.cli.output import print_json
 
@@ -49,7 +77,34 @@ def ingest(
         _summary(stats, str(path))
         if changes:
             _changes(stats)
-    return 1 if stats.failed else 0
+    return 1 if stats.failed or problems else 0
+
+
+# Problems listed per dump; `zsctl check` lists them all.
+_FIRST_PROBLEMS = 3
+
+
+def _problems(stats: IngestStats) -> int:
+    """Each parsed dump with problems: a summary line and its first few; the error count."""
+    from zsctl.cli.output import inert, message
+
+    total = 0
+    for file, problems in stats.problems.items():
+        errors = [p for p in problems if p.severity == "error"]
+        if not problems:
+            continue
+        total += len(errors)
+        codes = sorted({p.code for p in problems})
+        message(
+            f"{inert(file)}: {len(errors)} problem(s), {len(problems) - len(errors)} "
+            f"warning(s) ({', '.join(codes)})",
+            style="yellow",
+        )
+        for p in problems[:_FIRST_PROBLEMS]:
+            message(f"  {inert(p.location())}: {p.severity}: {p.code}: {inert(p.message)}")
+        if len(problems) > _FIRST_PROBLEMS:
+            message(f"  ... {len(problems) - _FIRST_PROBLEMS} more: run zsctl check")
+    return total
 
 
 PHASES = {
@@ -92,6 +147,8 @@ def _summary(stats: IngestStats, corpus: str) -> None:
 
     if stats.set_aside is not None:
         message(f"corpus had an older schema: moved to {stats.set_aside} and rebuilt")
+    for why in stats.reparsed_why:
+        message(f"re-parsed: {why}")
     for file, why in stats.failed:
         message(f"warning: {inert(file)}: {inert(why)}", style="yellow")
     message(
