@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
+from zsctl.arrays import unique_sorted
 from zsctl.dedup import cluster as c
+from zsctl.dedup.normalize import is_truncated, normalize_batch
 
 _BATCH = 256
 _ANCHORS = 32
@@ -26,7 +26,7 @@ def candidate_codes(items: Sequence[c.DedupItem], threshold: float) -> list[list
     out: list[list[tuple[int, int]]] = []
     for base in range(0, len(items), _BATCH):
         batch = items[base : base + _BATCH]
-        cps, lens = c.normalize_batch([it.text for it in batch])
+        cps, lens = normalize_batch([it.text for it in batch])
         digests = c._digests(cps, lens, [it.title for it in batch])
         sh = c._shingle_batch(cps, lens)
         sample = c._sample(sh)
@@ -44,10 +44,10 @@ def candidate_codes(items: Sequence[c.DedupItem], threshold: float) -> list[list
                         (((1 + f * 64 + b) * _KIND) | v, both)
                         for b, v in enumerate(keys[k].tolist())
                     )
-                shingles = c.unique_sorted(sh.of(k))
+                shingles = unique_sorted(sh.of(k))
                 space = shingles[shingles < c._ANCHOR_SPACE].tolist()
                 codes.update(((300 * _KIND) | v, 1) for v in space)
-                if len(it.text) <= c.SHORT_TEXT or c.is_truncated(it.text):
+                if len(it.text) <= c.SHORT_TEXT or is_truncated(it.text):
                     codes.update(((300 * _KIND) | v, both) for v in space[:_ANCHORS])
             out.append(sorted(_merge_roles(codes)))
     return out
@@ -59,6 +59,3 @@ def _merge_roles(codes: set[tuple[int, int]]) -> set[tuple[int, int]]:
     for code, role in codes:
         roles[code] = roles.get(code, 0) | role
     return set(roles.items())
-
-
-__all__ = ["candidate_codes", "np"]

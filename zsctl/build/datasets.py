@@ -53,19 +53,23 @@ class Folder:
 
     def path(self, *parts: str) -> str:
         """The full path of a file or folder inside the build folder."""
-        fs = self.fs
-        return (
-            "/".join([self._root.rstrip("/"), *parts]) if parts else fs._strip_protocol(self._root)
-        )
+        self.fs  # noqa: B018 -- opens the filesystem, which sets the root
+        return "/".join([self._root.rstrip("/"), *parts]) if parts else self._root
 
     def write(self, rel: str, table: pa.Table) -> None:
         """Write one Parquet part atomically: a retried task overwrites, never half-writes."""
-        final = self.path(rel)
-        self.fs.makedirs(final.rsplit("/", 1)[0], exist_ok=True)
-        tmp = f"{final}.tmp-{uuid.uuid4().hex}"
+        final, tmp = self._paths(rel)
         with self.fs.open(tmp, "wb") as f:
             pq.write_table(table, f, compression="zstd")
         self.fs.mv(tmp, final)
+
+    def _paths(self, rel: str) -> tuple[str, str]:
+        """A file's final path, and a temporary one beside it that readers skip (a leading
+        dot: pyarrow ignores it in a folder, and so does parts())."""
+        final = self.path(rel)
+        folder, _, name = final.rpartition("/")
+        self.fs.makedirs(folder, exist_ok=True)
+        return final, f"{folder}/.tmp-{uuid.uuid4().hex}-{name}"
 
     def read(self, rel: str, columns: list[str] | None = None, filters: Any = None) -> pa.Table:
         """One Parquet part (or all parts of a folder), only the columns and rows asked for."""
@@ -77,7 +81,7 @@ class Folder:
         if not self.fs.exists(base):
             return []
         root = self.path().rstrip("/") + "/"
-        found = [p for p in self.fs.find(base) if p.endswith(".parquet")]
+        found = [p for p in self.fs.find(base) if p.endswith(".parquet") and "/.tmp-" not in p]
         return sorted(p[len(root) :] if p.startswith(root) else p for p in found)
 
     def read_json(self, rel: str) -> dict[str, Any] | None:
@@ -91,9 +95,7 @@ class Folder:
 
     def write_json(self, rel: str, value: dict[str, Any]) -> None:
         """Write a small JSON file (markers, build.json) atomically."""
-        final = self.path(rel)
-        self.fs.makedirs(final.rsplit("/", 1)[0], exist_ok=True)
-        tmp = f"{final}.tmp-{uuid.uuid4().hex}"
+        final, tmp = self._paths(rel)
         with self.fs.open(tmp, "wb") as f:
             f.write(json.dumps(value, sort_keys=True, indent=1).encode())
         self.fs.mv(tmp, final)

@@ -37,6 +37,7 @@ DUMPS = pa.schema(
         ("chrome", pa.int64()),
         ("blank", pa.int64()),
         ("unparsed", pa.int64()),
+        ("bytes", pa.int64()),
     ]
 )
 
@@ -45,6 +46,8 @@ CODES = pa.schema(
 )
 
 LINKS = pa.schema([("a", pa.string()), ("b", pa.string())])
+
+COMPONENTS = pa.schema([("key", pa.string()), ("component", pa.string())])
 
 _EDGE = pa.struct(
     [("a", pa.string()), ("b", pa.string()), ("kind", pa.string()), ("score", pa.float64())]

@@ -92,6 +92,7 @@ def dump_row(entry: DumpEntry, outcome: DumpOutcome) -> dict[str, Any]:
         "chrome": s.chrome,
         "blank": s.blank,
         "unparsed": s.unparsed,
+        "bytes": outcome.size,
     }
 
 
@@ -103,8 +104,11 @@ def candidate_codes(items: Sequence[DedupItem], threshold: float) -> list[list[t
     PROBE code is the other's INDEX code. A function of each record alone."""
     from zsctl.dedup import cluster as dedup
 
-    if hasattr(dedup, "record_codes"):  # the pairwise stages of issue 11
-        codes: list[list[tuple[int, int]]] = dedup.record_codes(dedup.signatures(items, threshold))
+    # Until issue 11's pairwise stages land, main's clustering gets its codes from codes_v1.
+    record_codes: Any = getattr(dedup, "record_codes", None)
+    if record_codes is not None:
+        sign: Any = getattr(dedup, "signatures")  # noqa: B009 -- not on main yet
+        codes: list[list[tuple[int, int]]] = record_codes(sign(items, threshold))
         return codes
     from zsctl.build.codes_v1 import candidate_codes as v1
 

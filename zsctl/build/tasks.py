@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from zsctl.build import stages
 from zsctl.build.datasets import Folder
-from zsctl.build.schemas import ARTICLES, CODES, DUMPS, LINKS, RECORDS
+from zsctl.build.schemas import ARTICLES, CODES, COMPONENTS, DUMPS, LINKS, RECORDS
 from zsctl.dedup.cluster import DedupItem
 from zsctl.seeds.dumps import DumpLimits
 from zsctl.seeds.manifest import DumpEntry
@@ -127,9 +127,10 @@ def edge_bucket(out: Folder, bucket: int, threshold: float) -> int:
             wanted.setdefault(part, set()).add(key)
     texts = _texts(out, wanted)
     links: set[tuple[str, str]] = set()
-    for members in groups:
-        items = [DedupItem(k, *texts[k]) for k, _ in members]
-        links.update(stages.linked(items, threshold))
+    # Overlapping groups are verified together: one clustering call per connected union of
+    # groups costs far less than one per group, and a union of candidates links no less.
+    for union in _unions(groups):
+        links.update(stages.linked([DedupItem(k, *texts[k]) for k in union], threshold))
     rows = sorted(links)
     out.write(
         f"edges/part-{bucket:04d}.parquet",
@@ -161,6 +162,15 @@ def _groups(table: pa.Table) -> list[tuple[tuple[str, int], ...]]:
     return sorted(seen)
 
 
+def _unions(groups: list[tuple[tuple[str, int], ...]]) -> list[list[str]]:
+    """The keys of each connected union of overlapping candidate groups, sorted."""
+    comp = stages.components([(members[0][0], key) for members in groups for key, _ in members[1:]])
+    unions: dict[str, list[str]] = {}
+    for key, root in comp.items():
+        unions.setdefault(root, []).append(key)
+    return sorted(sorted(u) for u in unions.values())
+
+
 def _texts(out: Folder, wanted: dict[int, set[str]]) -> dict[str, tuple[str, str]]:
     """Title and body of the records wanted, read from their parts (only those rows)."""
     texts: dict[str, tuple[str, str]] = {}
@@ -186,7 +196,7 @@ def components(out: Folder) -> int:
     keys = sorted(comp)
     out.write(
         "components/part-00000.parquet",
-        pa.table({"key": keys, "component": [comp[k] for k in keys]}),
+        pa.table({"key": keys, "component": [comp[k] for k in keys]}, schema=COMPONENTS),
     )
     return len({comp[k] for k in keys})
 

@@ -1,0 +1,253 @@
+"""`zsctl build` on a LocalCluster gives exactly what a local ingest gives, resumes, survives.
+
+One generated corpus (bench.generate at a small size, the real seeds among its dumps) plus a
+hand-made family of near copies is built once on 2 worker processes and ingested once locally;
+the tests compare the two and then break the build in several ways.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import shutil
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+
+from bench.generate import generate
+from zsctl.build import stages
+from zsctl.build.datasets import MARKER, Folder
+from zsctl.build.load import article_of, load_built
+from zsctl.build.pipeline import STAGES, BuildError, _start, build
+from zsctl.errors import ManifestError, UsageError
+from zsctl.export.schema import FIELDS
+from zsctl.ingest import ingest
+
+ARTICLES = 1500  # records from the generator; with the family below about 1,550 in all
+FAMILY = 40  # near copies of one article page, a few characters edited in each
+
+
+def _add_family(seeds: Path, copies: int, seed: int = 7) -> None:
+    """Near copies of the longest single-article dump, each a new listed dump."""
+    index = (seeds / "INDEX.md").read_text(encoding="utf-8")
+    rows = [line for line in index.splitlines() if line.startswith("| 0") and "| article |" in line]
+    source = max((r.split("|")[1].strip() for r in rows), key=lambda f: (seeds / f).stat().st_size)
+    text = (seeds / source).read_bytes().decode("utf-8-sig")
+    r = random.Random(seed)
+    lines = text.split("\n")
+    body = max(range(len(lines)), key=lambda i: len(lines[i]))
+    for k in range(copies):
+        edited = list(lines[body])
+        for _ in range(3):
+            at = r.randrange(len(edited))
+            edited[at] = "东西南北中"[r.randrange(5)]
+        out = "\n".join([*lines[:body], "".join(edited), *lines[body + 1 :]]).encode()
+        name = f"90{k:03d}_{hashlib.sha1(out).hexdigest()[:16]}.txt"
+        (seeds / name).write_bytes(out)
+        sha = hashlib.sha256(out).hexdigest()
+        index += f"| {name} | chanyeyuanqu | article | - | {sha} | near copy {k} |\n"
+    (seeds / "INDEX.md").write_text(index, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def scheduler() -> Iterator[str]:
+    """One LocalCluster of 2 worker processes for the module (each start costs seconds)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster:
+        yield str(cluster.scheduler_address)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory, scheduler: str) -> dict[str, Any]:
+    """The seeds folder, a local ingest's export of it (rows by id), and a finished build."""
+    base = tmp_path_factory.mktemp("build")
+    seeds = base / "seeds"
+    generate(ARTICLES, 3, seeds, log=False)
+    _add_family(seeds, FAMILY)
+    db = base / "local.db"
+    ingest(seeds, db)
+    export = base / "local.jsonl"
+    _export(db, export)
+    out = base / "built"
+    stats = build(str(seeds), str(out), scheduler)
+    return {"seeds": seeds, "export": export, "out": out, "stats": stats, "base": base}
+
+
+def _export(db: Path, path: Path) -> None:
+    from zsctl.cli.app import run
+
+    with pytest.raises(SystemExit) as done:
+        run(["export", "--corpus", str(db), "-o", str(path)])
+    assert done.value.code == 0
+
+
+def _rows_by_id(path: Path) -> dict[str, Any]:
+    return {r["id"]: r for r in map(json.loads, path.read_text(encoding="utf-8").splitlines())}
+
+
+def _built_rows(out: Path) -> dict[str, Any]:
+    return {r["id"]: r for r in pq.read_table(out / "articles").to_pylist()}
+
+
+def test_articles_are_row_for_row_the_local_export(corpus: dict[str, Any]) -> None:
+    local = _rows_by_id(corpus["export"])
+    built = _built_rows(corpus["out"])
+    assert sorted(built) == sorted(local)  # the same ids: the same clusters, the same kept texts
+    assert [k for k in local if built[k] != local[k]] == []
+    merged = [r for r in local.values() if r["cluster"]["size"] > 1]
+    assert len(merged) > 50  # the corpus has duplicates to find, or this test proves little
+    assert max(r["cluster"]["size"] for r in merged) >= FAMILY  # the family is one article
+    assert corpus["stats"].records == sum(r["cluster"]["size"] for r in local.values())
+
+
+def test_articles_dataset_has_the_export_fields_in_order(corpus: dict[str, Any]) -> None:
+    assert tuple(pq.read_schema(next((corpus["out"] / "articles").glob("*.parquet"))).names) == (
+        FIELDS
+    )
+
+
+def test_ingest_from_parquet_gives_the_same_export_bytes(corpus: dict[str, Any]) -> None:
+    db = corpus["base"] / "from-parquet.db"
+    stats = load_built(str(corpus["out"]), db)
+    assert stats.articles == len(_built_rows(corpus["out"]))
+    path = corpus["base"] / "from-parquet.jsonl"
+    _export(db, path)
+    assert path.read_bytes() == corpus["export"].read_bytes()
+    # A local ingest over the loaded corpus finds nothing to change: the same dumps, same state.
+    again = ingest(corpus["seeds"], db)
+    assert (again.written, again.deleted) == (0, 0)
+
+
+def test_a_failed_run_resumes_from_the_last_complete_stage(
+    corpus: dict[str, Any], scheduler: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "resumed"
+    shutil.copytree(corpus["out"], out)
+    # As if the run had died during the edges stage: its marker and everything after it gone.
+    for stage in ("edges", "components", "articles"):
+        (out / stage / MARKER).unlink()
+    shutil.rmtree(out / "articles")
+    stats = build(str(corpus["seeds"]), str(out), scheduler)
+    assert stats.resumed == ["records", "signatures"]
+    assert _built_rows(out) == _built_rows(corpus["out"])
+
+
+def test_other_inputs_start_the_folder_over(tmp_path: Path) -> None:
+    folder = Folder(str(tmp_path / "out"))
+    params = {"format": 1, "seeds": "s", "manifest": "m", "threshold": 0.8}
+    _start(folder, params)
+    folder.mark("records", {"records": 1})
+    _start(folder, params)
+    assert folder.done("records") == {"records": 1}  # the same inputs: kept
+    _start(folder, {**params, "threshold": 0.9})
+    assert folder.done("records") is None  # another threshold: every stage is redone
+    assert folder.read_json("build.json") == {**params, "threshold": 0.9}
+
+
+def test_a_part_left_half_written_is_not_read(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    folder = Folder(str(tmp_path))
+    folder.write("edges/part-0000.parquet", pa.table({"a": ["x"], "b": ["y"]}))
+    (tmp_path / "edges" / ".tmp-0123-part-0001.parquet").write_bytes(b"")  # a killed writer's
+    assert folder.read("edges").to_pylist() == [{"a": "x", "b": "y"}]
+    assert folder.parts("edges") == ["edges/part-0000.parquet"]
+
+
+def test_a_killed_worker_is_survived_or_named_and_a_rerun_completes(tmp_path: Path) -> None:
+    from distributed import Client, LocalCluster
+
+    seeds = tmp_path / "seeds"
+    generate(300, 5, seeds, log=False)
+    ingest(seeds, tmp_path / "local.db")
+    _export(tmp_path / "local.db", tmp_path / "local.jsonl")
+    out = tmp_path / "killed"
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
+        pids = list(client.run(os.getpid).values())
+        killed: list[int] = []
+
+        def kill_once(stage: str, done: int, total: int) -> None:
+            if stage == "records" and done == 1 and not killed:
+                os.kill(pids[0], signal.SIGKILL)  # mid-stage: other tasks are still running
+                killed.append(pids[0])
+
+        try:
+            build(str(seeds), str(out), cluster.scheduler_address, progress=kill_once)
+        except BuildError as exc:
+            assert "run the same command again" in str(exc)
+        assert killed
+        build(str(seeds), str(out), cluster.scheduler_address)
+    assert _built_rows(out) == _rows_by_id(tmp_path / "local.jsonl")
+
+
+def test_urls_for_seeds_and_output(tmp_path: Path) -> None:
+    """fsspec URLs both ways (memory://, so the cluster runs in this process)."""
+    import fsspec
+    from distributed import LocalCluster
+
+    from tests.conftest import SEEDS
+
+    fs = fsspec.filesystem("memory")
+    for f in SEEDS.iterdir():
+        fs.pipe_file(f"/seeds/{f.name}", f.read_bytes())
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster:
+        stats = build("memory://seeds", "memory://out", cluster.scheduler_address)
+    db = tmp_path / "c.db"
+    load_built("memory://out", db)
+    ingest(SEEDS, tmp_path / "local.db")
+    _export(db, tmp_path / "a.jsonl")
+    _export(tmp_path / "local.db", tmp_path / "b.jsonl")
+    assert stats.articles > 0
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+
+
+def test_manifest_rules_are_ingests(seeds_copy: Path, tmp_path: Path) -> None:
+    index = seeds_copy / "INDEX.md"
+    index.write_text(
+        index.read_text(encoding="utf-8")
+        + "| ../outside.txt | x | auto | - | "
+        + "0" * 64
+        + " | |\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ManifestError, match="inside the seeds folder"):
+        build(str(seeds_copy), str(tmp_path / "out"), "local:1")
+    assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+def test_bad_scheduler_and_unfinished_folders_are_usage_errors(tmp_path: Path) -> None:
+    from tests.conftest import SEEDS
+
+    with pytest.raises(UsageError, match="local:N"):
+        build(str(SEEDS), str(tmp_path / "out"), "local:two")
+    with pytest.raises(UsageError, match="not a build folder"):
+        load_built(str(tmp_path), tmp_path / "c.db")
+
+
+def test_components_join_links_transitively_and_name_the_smallest_key() -> None:
+    comp = stages.components([("c", "d"), ("b", "a"), ("d", "b"), ("x", "y")])
+    assert comp == {"a": "a", "b": "a", "c": "a", "d": "a", "x": "x", "y": "x"}
+
+
+def test_article_of_round_trips_the_digest(corpus: dict[str, Any]) -> None:
+    """What ingest --from-parquet rebuilds is the Article build_articles made, digest and all."""
+    from zsctl.store.corpus import connect_read
+
+    db = connect_read(corpus["base"] / "local.db")
+    stored = dict(db.execute("SELECT id, digest FROM articles").fetchall())
+    rows = _built_rows(corpus["out"])
+    assert {k: article_of(r).digest() for k, r in rows.items()} == stored
+
+
+def test_stages_are_listed_in_order() -> None:
+    assert STAGES == ("records", "signatures", "edges", "components", "articles")
