@@ -232,3 +232,13 @@ def article_bucket(out: Folder, bucket: int, threshold: float) -> int:
     articles.sort(key=lambda a: str(a["id"]))
     out.write(f"articles/part-{bucket:04d}.parquet", pa.Table.from_pylist(articles, ARTICLES))
     return len(articles)
+
+
+def clashing_id(out: Folder) -> str | None:
+    """An id two articles share, or None (in Arrow's buffers: ~16 bytes an article)."""
+    ids = out.read("articles", columns=["id"])
+    if pc.count_distinct(ids.column("id")).as_py() == ids.num_rows:
+        return None
+    counts = ids.group_by("id").aggregate([("id", "count")])
+    clash: str = counts.filter(pc.greater(counts.column("id_count"), 1)).column("id")[0].as_py()
+    return clash
