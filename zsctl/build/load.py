@@ -14,14 +14,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from zsctl.build.datasets import Folder
 from zsctl.build.pipeline import STAGES
+from zsctl.dedup.cluster import Codes
 from zsctl.errors import CorpusError, UsageError
-from zsctl.ingest import IngestStats, _in_transaction
+from zsctl.ingest import IngestStats, _in_transaction, _log
 from zsctl.model import Article, DumpSummary, Provenance, Record, StoredRecord
 from zsctl.parse.worker import DumpOutcome
 from zsctl.seeds.manifest import DumpEntry
-from zsctl.store import writes
+from zsctl.store import codes, writes
 from zsctl.store.corpus import connect_for_ingest, rebuild_hint, write_lock
 
 
@@ -79,9 +82,29 @@ def _load(db: sqlite3.Connection, folder: Folder, threshold: float, stats: Inges
     stats.duplicates = len(records) - done.articles
     writes.store_bodies_once(db, records, done.kept)
     del records
+    # The codes an incremental ingest looks candidates up by, as a full ingest stores them.
+    codes.clear_codes(db)
+    codes.replace_codes(db, (), _codes(folder))
     writes.update_index(db, done.removed, done.added, done.articles)
     writes.set_meta(db, "threshold", repr(threshold))
+    _log(db, stats)
     return True
+
+
+def _codes(folder: Folder) -> dict[str, Codes]:
+    """Each record's packed codes, from the signatures dataset (record_codes' arrays)."""
+    table = folder.read("signatures", columns=["key", "packed"]).sort_by(
+        [("key", "ascending"), ("packed", "ascending")]
+    )
+    keys = table.column("key").to_pylist()
+    packed = table.column("packed").to_numpy()
+    out: dict[str, Codes] = {}
+    start = 0
+    for i in range(1, len(keys) + 1):
+        if i == len(keys) or keys[i] != keys[start]:
+            out[keys[start]] = np.unique(packed[start:i])
+            start = i
+    return out
 
 
 def _outcomes(

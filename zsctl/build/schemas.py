@@ -41,9 +41,8 @@ DUMPS = pa.schema(
     ]
 )
 
-CODES = pa.schema(
-    [("code", pa.int64()), ("role", pa.int8()), ("key", pa.string()), ("part", pa.int32())]
-)
+# A record's candidate code and role packed as record_codes packs them: code << 2 | role.
+CODES = pa.schema([("packed", pa.int64()), ("key", pa.string()), ("part", pa.int32())])
 
 LINKS = pa.schema([("a", pa.string()), ("b", pa.string())])
 

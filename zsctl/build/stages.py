@@ -5,7 +5,7 @@ one task holds and returns rows; none keeps state between calls, so a task can r
 run again after a worker dies.
 
     parse       zsctl.parse.worker.read_one             one listed dump -> records (as ingest)
-    signatures  candidate_codes                          records -> (code, role) per record
+    signatures  zsctl.dedup.cluster.record_codes         records -> candidate codes per record
     edges       linked                                   one candidate group -> links
     articles    zsctl.dedup.articles.build_articles      a union of components -> articles
 
@@ -25,15 +25,13 @@ from typing import Any
 import numpy as np
 
 from zsctl.dedup.articles import build_articles
-from zsctl.dedup.cluster import DedupItem, cluster
+from zsctl.dedup.cluster import INDEX, PROBE, Codes, DedupItem, cluster, record_codes, signatures
 from zsctl.export.schema import article_dict
 from zsctl.model import Article, Districts, StoredRecord
 from zsctl.parse.worker import DumpOutcome, read_one
 from zsctl.query.articles import Detail, SourceRecord, StoredEdge
 from zsctl.seeds.dumps import DumpLimits
 from zsctl.seeds.manifest import DumpEntry
-
-INDEX, PROBE = 1, 2  # a PROBE code finds the records that carry it as an INDEX code
 
 __all__ = [
     "INDEX",
@@ -99,20 +97,11 @@ def dump_row(entry: DumpEntry, outcome: DumpOutcome) -> dict[str, Any]:
 # ----------------------------------------------------------------------------------- signatures
 
 
-def candidate_codes(items: Sequence[DedupItem], threshold: float) -> list[list[tuple[int, int]]]:
-    """Each record's candidate codes and their roles: two records can be linked only if one's
-    PROBE code is the other's INDEX code. A function of each record alone."""
-    from zsctl.dedup import cluster as dedup
-
-    # Until issue 11's pairwise stages land, main's clustering gets its codes from codes_v1.
-    record_codes: Any = getattr(dedup, "record_codes", None)
-    if record_codes is not None:
-        sign: Any = getattr(dedup, "signatures")  # noqa: B009 -- not on main yet
-        codes: list[list[tuple[int, int]]] = record_codes(sign(items, threshold))
-        return codes
-    from zsctl.build.codes_v1 import candidate_codes as v1
-
-    return v1(items, threshold)
+def candidate_codes(items: Sequence[DedupItem], threshold: float) -> list[Codes]:
+    """Each record's candidate codes, packed with their roles (code << 2 | role): two records
+    can be linked only if one's PROBE code is the other's INDEX code. A function of each
+    record alone, and what the corpus stores per record (store/codes.py)."""
+    return record_codes(signatures(items, threshold))
 
 
 # ---------------------------------------------------------------------------------------- edges

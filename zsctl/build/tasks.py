@@ -90,27 +90,24 @@ def signature_part(out: Folder, part: int, buckets: int, threshold: float) -> in
     del table
     codes = stages.candidate_codes(items, threshold)
     sizes = [len(c) for c in codes]
-    flat = [c for row in codes for c in row]
-    code = np.array([c for c, _ in flat], dtype=np.int64)
-    role = np.array([r for _, r in flat], dtype=np.int8)
+    packed = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
     owner = np.repeat(np.arange(len(items)), sizes)
     keys = np.array([it.key for it in items], dtype=object)
-    bucket = code % buckets
+    bucket = (packed >> 2) % buckets
     for b in range(buckets):
         sel = bucket == b
         out.write(
             f"signatures/bucket-{b:04d}/{part_name(part)}",
             pa.table(
                 {
-                    "code": code[sel],
-                    "role": role[sel],
+                    "packed": packed[sel],
                     "key": keys[owner[sel]].tolist(),
                     "part": np.full(int(sel.sum()), part, dtype=np.int32),
                 },
                 schema=CODES,
             ),
         )
-    return len(flat)
+    return len(packed)
 
 
 # ----------------------------------------------------------------------------------- 3. edges
@@ -141,9 +138,9 @@ def edge_bucket(out: Folder, bucket: int, threshold: float) -> int:
 
 def _groups(table: pa.Table) -> list[tuple[tuple[str, int], ...]]:
     """The distinct member sets of codes that some PROBE member shares with an INDEX one."""
-    table = table.sort_by([("code", "ascending"), ("key", "ascending")])
-    code = table.column("code").to_numpy()
-    role = table.column("role").to_numpy()
+    table = table.sort_by([("packed", "ascending"), ("key", "ascending")])
+    packed = table.column("packed").to_numpy()
+    code, role = packed >> 2, packed & 3
     keys = table.column("key").to_pylist()
     parts = table.column("part").to_pylist()
     starts = np.flatnonzero(np.concatenate(([True], code[1:] != code[:-1])))
@@ -158,7 +155,7 @@ def _groups(table: pa.Table) -> list[tuple[tuple[str, int], ...]]:
         # with two or more members one of each is enough).
         if not probes.any() or not indexed.any():
             continue
-        seen.add(tuple(zip(keys[lo:hi], parts[lo:hi], strict=True)))
+        seen.add(tuple(sorted(set(zip(keys[lo:hi], parts[lo:hi], strict=True)))))
     return sorted(seen)
 
 
