@@ -1,7 +1,7 @@
 """`zsctl build` on a LocalCluster gives exactly what a local ingest gives, resumes, survives.
 
-One generated corpus (bench.generate at a small size, the real seeds among its dumps) plus a
-hand-made family of near copies is built once on 2 worker processes and ingested once locally;
+One generated corpus (bench.generate at a small size, the real seeds among its dumps) plus
+every shape of tests/shapes.py is built once on 2 worker processes and ingested once locally;
 the tests compare the two and then break the build in several ways.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import random
 import shutil
 import signal
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from bench.generate import generate
+from tests import shapes
 from zsctl.build import stages
 from zsctl.build.datasets import MARKER, Folder
 from zsctl.build.load import article_of, load_built
@@ -29,30 +29,30 @@ from zsctl.errors import ManifestError, UsageError
 from zsctl.export.schema import FIELDS
 from zsctl.ingest import ingest
 
-ARTICLES = 1500  # records from the generator; with the family below about 1,550 in all
-FAMILY = 40  # near copies of one article page, a few characters edited in each
+ARTICLES = 1500  # records from the generator (the real seeds among them)
+SHAPE_PLAN = [
+    ("plain", 60),
+    ("family", 300),
+    ("family", 40),
+    ("report", 12),
+    ("report", 6),
+    ("boilerplate", 10),
+    ("titles", 30),
+]  # about 500 records more
 
 
-def _add_family(seeds: Path, copies: int, seed: int = 7) -> None:
-    """Near copies of the longest single-article dump, each a new listed dump."""
+def _add_shapes(seeds: Path) -> int:
+    """Every shape of tests/shapes.py as extra listed dumps: families of near copies, long
+    reports quoted by short items plus true snippets, boilerplate openings, generic titles."""
+    corpus = shapes.build(11, SHAPE_PLAN)
     index = (seeds / "INDEX.md").read_text(encoding="utf-8")
-    rows = [line for line in index.splitlines() if line.startswith("| 0") and "| article |" in line]
-    source = max((r.split("|")[1].strip() for r in rows), key=lambda f: (seeds / f).stat().st_size)
-    text = (seeds / source).read_bytes().decode("utf-8-sig")
-    r = random.Random(seed)
-    lines = text.split("\n")
-    body = max(range(len(lines)), key=lambda i: len(lines[i]))
-    for k in range(copies):
-        edited = list(lines[body])
-        for _ in range(3):
-            at = r.randrange(len(edited))
-            edited[at] = "东西南北中"[r.randrange(5)]
-        out = "\n".join([*lines[:body], "".join(edited), *lines[body + 1 :]]).encode()
-        name = f"90{k:03d}_{hashlib.sha1(out).hexdigest()[:16]}.txt"
-        (seeds / name).write_bytes(out)
-        sha = hashlib.sha256(out).hexdigest()
-        index += f"| {name} | chanyeyuanqu | article | - | {sha} | near copy {k} |\n"
+    for name, items in corpus.dumps().items():
+        data = shapes.render(items, day=1 + len(name) % 28)
+        (seeds / f"shape{name}").write_bytes(data)
+        sha = hashlib.sha256(data).hexdigest()
+        index += f"| shape{name} | chanyeyuanqu | dash | - | {sha} | shapes |\n"
     (seeds / "INDEX.md").write_text(index, encoding="utf-8")
+    return len(corpus.items)
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory, scheduler: str) -> dict[str
     base = tmp_path_factory.mktemp("build")
     seeds = base / "seeds"
     generate(ARTICLES, 3, seeds, log=False)
-    _add_family(seeds, FAMILY)
+    _add_shapes(seeds)
     db = base / "local.db"
     ingest(seeds, db)
     export = base / "local.jsonl"
@@ -103,7 +103,8 @@ def test_articles_are_row_for_row_the_local_export(corpus: dict[str, Any]) -> No
     assert [k for k in local if built[k] != local[k]] == []
     merged = [r for r in local.values() if r["cluster"]["size"] > 1]
     assert len(merged) > 50  # the corpus has duplicates to find, or this test proves little
-    assert max(r["cluster"]["size"] for r in merged) >= FAMILY  # the family is one article
+    kinds = {e["kind"] for r in merged for e in r["cluster"]["edges"]}
+    assert kinds == {"exact", "near", "contained"}  # every tier had something to decide
     assert corpus["stats"].records == sum(r["cluster"]["size"] for r in local.values())
 
 
