@@ -12,6 +12,8 @@ import json
 import os
 import shutil
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -66,26 +68,37 @@ def scheduler() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory, scheduler: str) -> dict[str, Any]:
-    """The seeds folder, a local ingest's export of it (rows by id), and a finished build."""
+    """The seeds folder, a local ingest's export of it, and a finished build.
+
+    Generating, ingesting and exporting run as their own processes, as a user runs them, so
+    this process stays small (test_hostile measures children that inherit its peak RSS).
+    """
     base = tmp_path_factory.mktemp("build")
     seeds = base / "seeds"
-    generate(ARTICLES, 3, seeds, log=False)
+    _run("bench.generate", "--articles", str(ARTICLES), "--seed", "3", "--out", str(seeds), "-q")
     _add_shapes(seeds)
     db = base / "local.db"
-    ingest(seeds, db)
+    _run("zsctl", "ingest", "--seeds", str(seeds), "--corpus", str(db))
     export = base / "local.jsonl"
     _export(db, export)
     out = base / "built"
-    stats = build(str(seeds), str(out), scheduler)
-    return {"seeds": seeds, "export": export, "out": out, "stats": stats, "base": base}
+    built = _run(
+        "zsctl", "build", "--seeds", str(seeds), "--out", str(out), "--scheduler", scheduler
+    )
+    return {"seeds": seeds, "export": export, "out": out, "built": built, "base": base}
+
+
+def _run(module: str, *args: str) -> str:
+    """Run `python -m module args` in its own process; its stdout and stderr."""
+    proc = subprocess.run(
+        [sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    return proc.stdout + proc.stderr
 
 
 def _export(db: Path, path: Path) -> None:
-    from zsctl.cli.app import run
-
-    with pytest.raises(SystemExit) as done:
-        run(["export", "--corpus", str(db), "-o", str(path)])
-    assert done.value.code == 0
+    _run("zsctl", "export", "--corpus", str(db), "-o", str(path))
 
 
 def _rows_by_id(path: Path) -> dict[str, Any]:
@@ -105,7 +118,8 @@ def test_articles_are_row_for_row_the_local_export(corpus: dict[str, Any]) -> No
     assert len(merged) > 50  # the corpus has duplicates to find, or this test proves little
     kinds = {e["kind"] for r in merged for e in r["cluster"]["edges"]}
     assert kinds == {"exact", "near", "contained"}  # every tier had something to decide
-    assert corpus["stats"].records == sum(r["cluster"]["size"] for r in local.values())
+    records = sum(r["cluster"]["size"] for r in local.values())
+    assert f"{records} records -> {len(local)} articles" in corpus["built"]
 
 
 def test_articles_dataset_has_the_export_fields_in_order(corpus: dict[str, Any]) -> None:
@@ -116,14 +130,14 @@ def test_articles_dataset_has_the_export_fields_in_order(corpus: dict[str, Any])
 
 def test_ingest_from_parquet_gives_the_same_export_bytes(corpus: dict[str, Any]) -> None:
     db = corpus["base"] / "from-parquet.db"
-    stats = load_built(str(corpus["out"]), db)
-    assert stats.articles == len(_built_rows(corpus["out"]))
+    said = _run("zsctl", "ingest", "--from-parquet", str(corpus["out"]), "--corpus", str(db))
+    assert f"-> {len(_built_rows(corpus['out']))} articles" in said
     path = corpus["base"] / "from-parquet.jsonl"
     _export(db, path)
     assert path.read_bytes() == corpus["export"].read_bytes()
     # A local ingest over the loaded corpus finds nothing to change: the same dumps, same state.
-    again = ingest(corpus["seeds"], db)
-    assert (again.written, again.deleted) == (0, 0)
+    again = _run("zsctl", "ingest", "--seeds", str(corpus["seeds"]), "--corpus", str(db))
+    assert "no article changed (0 records re-clustered)" in again
 
 
 def test_a_failed_run_resumes_from_the_last_complete_stage(

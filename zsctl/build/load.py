@@ -18,6 +18,7 @@ import numpy as np
 
 from zsctl.build.datasets import Folder
 from zsctl.build.pipeline import STAGES
+from zsctl.dedup.changes import diff
 from zsctl.dedup.cluster import Codes
 from zsctl.errors import CorpusError, UsageError
 from zsctl.ingest import IngestStats, _in_transaction, _log
@@ -77,7 +78,10 @@ def _load(db: sqlite3.Connection, folder: Folder, threshold: float, stats: Inges
     writes.remove_dumps(db, gone)
     stats.dumps = stats.parsed = len(built)
     stats.removed, stats.records = len(gone), len(records)
-    done = writes.write_articles(db, _articles(folder))
+    before = codes.memberships(db, None)
+    after: dict[str, set[str]] = {}
+    done = writes.write_articles(db, _articles(folder, after))
+    stats.changes, stats.reclustered = diff(before, after), len(records)
     stats.articles, stats.written, stats.deleted = done.articles, done.written, done.deleted
     stats.duplicates = len(records) - done.articles
     writes.store_bodies_once(db, records, done.kept)
@@ -149,11 +153,14 @@ def _record(r: dict[str, Any]) -> Record:
     )
 
 
-def _articles(folder: Folder) -> Iterator[Article]:
-    """The build's articles, part by part, as build_articles made them."""
+def _articles(folder: Folder, seen: dict[str, set[str]]) -> Iterator[Article]:
+    """The build's articles, part by part, as build_articles made them; `seen` gets each
+    article's record keys (for the changes the summary reports)."""
     for part in folder.parts("articles"):
         for row in folder.read(part).to_pylist():
-            yield article_of(row)
+            a = article_of(row)
+            seen[a.id] = {k for k, _, _ in a.sources}
+            yield a
 
 
 def article_of(row: dict[str, Any]) -> Article:
