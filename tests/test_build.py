@@ -266,3 +266,15 @@ def test_article_of_round_trips_the_digest(corpus: dict[str, Any]) -> None:
 
 def test_stages_are_listed_in_order() -> None:
     assert STAGES == ("records", "signatures", "edges", "components", "articles")
+
+
+def test_dumps_are_batched_by_bytes_with_work_for_every_worker() -> None:
+    from zsctl.build.pipeline import BYTES_PER_TASK, _batches
+    from zsctl.seeds.manifest import DumpEntry
+
+    entries = [DumpEntry(f"{k:03d}.txt", "s", "auto", None, "0" * 64, "", k) for k in range(100)]
+    small = _batches(entries, {e.file: 1000 for e in entries}, 8)
+    assert len(small) == 8 and [e for b in small for e in b] == entries  # in order, all of them
+    big = _batches(entries, {e.file: BYTES_PER_TASK // 2 for e in entries}, 8)
+    assert len(big) == 50  # two dumps of half the budget each
+    assert len(_batches(entries[:3], {}, 8)) == 3  # sizes unknown: one dump a task at most

@@ -30,7 +30,11 @@ from zsctl.seeds.manifest import MANIFEST_NAME, DumpEntry, read_manifest
 
 STAGES = ("records", "signatures", "edges", "components", "articles")
 FORMAT = 1  # of the build folder; a folder of another format is rebuilt
-DUMPS_PER_TASK = 32  # real dumps are tens of kilobytes: a task parses about a megabyte
+# A records task parses this many bytes of dumps (fewer when that leaves a worker idle): its
+# part is then read whole by one signatures task, and every part writes one file per bucket,
+# so fewer, larger parts keep the shuffle's file count (parts x buckets) in hand at 10M records.
+BYTES_PER_TASK = 32 * 1024 * 1024
+TASKS_PER_WORKER = 4  # records tasks per worker at least, while a task has a dump of its own
 RECORDS_PER_BUCKET = 50_000  # a shuffle bucket's articles task holds about this many records
 RETRIES = 3  # a task whose worker died is run again this many times, then the build fails
 
@@ -221,7 +225,7 @@ def _records(
     threshold: float,
 ) -> dict[str, Any]:
     folder.clear("dumps")
-    batches = [entries[i : i + DUMPS_PER_TASK] for i in range(0, len(entries), DUMPS_PER_TASK)]
+    batches = _batches(entries, _sizes(seeds), _workers(run) * TASKS_PER_WORKER)
     calls = [(seeds, batch, folder, n, limits) for n, batch in enumerate(batches)]
     results = run.map("records", tasks.parse_batch, calls)
     records = sum(r["records"] for r in results)
@@ -230,12 +234,40 @@ def _records(
         "records": records,
         "bytes": sum(r["bytes"] for r in results),
         "failed": [f for r in results for f in r["failed"]],
-        "buckets": max(2, math.ceil(records / RECORDS_PER_BUCKET), _workers(run)),
+        "buckets": max(2 * _workers(run), math.ceil(records / RECORDS_PER_BUCKET)),
     }
 
 
 def _workers(run: _Runner) -> int:
-    return len(run.client.scheduler_info().get("workers", {})) * 2
+    return max(1, len(run.client.scheduler_info().get("workers", {})))
+
+
+def _sizes(seeds: str) -> dict[str, int]:
+    """Bytes of each file in the seeds folder, from one listing (0 for what is not there)."""
+    import fsspec
+
+    fs, root = fsspec.core.url_to_fs(seeds)
+    try:
+        listing = fs.ls(root, detail=True)
+    except OSError:
+        return {}
+    return {str(f["name"]).rsplit("/", 1)[-1]: int(f.get("size") or 0) for f in listing}
+
+
+def _batches(entries: list[DumpEntry], sizes: dict[str, int], least: int) -> list[list[DumpEntry]]:
+    """Consecutive runs of listed dumps of about BYTES_PER_TASK each, and at least `least`
+    runs when there are that many dumps (so every worker has work)."""
+    total = sum(sizes.get(e.file, 1) for e in entries)
+    target = max(1, min(BYTES_PER_TASK, total // max(1, least)))
+    batches: list[list[DumpEntry]] = [[]]
+    held = 0
+    for e in entries:
+        if batches[-1] and held >= target:
+            batches.append([])
+            held = 0
+        batches[-1].append(e)
+        held += sizes.get(e.file, 1)
+    return [b for b in batches if b]
 
 
 def _signatures(
