@@ -36,6 +36,7 @@ class Command(NamedTuple):
 COMMANDS: tuple[Command, ...] = (
     Command("check", "check", "check"),
     Command("ingest", "ingest", "ingest"),
+    Command("build", "build", "build"),
     Command("list", "list", "list_articles", fast=True),
     Command("show", "show", "show", fast=True),
     Command("grep", "grep", "grep", fast=True),

@@ -47,6 +47,15 @@ def ingest(
     reparse: Annotated[
         bool, Option("--reparse", help="Parse every dump again, changed or not.")
     ] = False,
+    from_parquet: Annotated[
+        str | None,
+        Option(
+            "--from-parquet",
+            metavar="DIR",
+            help="Load a folder `zsctl build` wrote (path or fsspec URL) instead of the seeds.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> int:
     """Parse the listed dumps, deduplicate, and update the corpus in one transaction.
 
@@ -58,6 +67,12 @@ def ingest(
     from zsctl.ingest import ingest as run_ingest
 
     path = corpus_path(corpus)
+    if from_parquet is not None:
+        from zsctl.build.load import load_built
+
+        stats = load_built(from_parquet, path, wait=wait)
+        _summary(stats, str(path))
+        return 0
     with _progress() as progress:
         stats = run_ingest(
             seeds_path(seeds),
