@@ -28,6 +28,7 @@ from zsctl.dedup.articles import build_articles
 from zsctl.dedup.cluster import INDEX, PROBE, Codes, DedupItem, cluster, record_codes, signatures
 from zsctl.export.schema import article_dict
 from zsctl.model import Article, Districts, StoredRecord
+from zsctl.parse.rules import ChromeRules
 from zsctl.parse.worker import DumpOutcome, read_one
 from zsctl.query.articles import Detail, SourceRecord, StoredEdge
 from zsctl.seeds.dumps import DumpLimits
@@ -48,9 +49,11 @@ __all__ = [
 # ---------------------------------------------------------------------------------------- parse
 
 
-def parse_dump(seeds: Path, entry: DumpEntry, limits: DumpLimits) -> DumpOutcome:
+def parse_dump(
+    seeds: Path, entry: DumpEntry, limits: DumpLimits, rules: ChromeRules
+) -> DumpOutcome:
     """One listed dump read, hashed, parsed and placed: exactly what ingest does with it."""
-    return read_one(seeds, entry, None, limits)
+    return read_one(seeds, entry, None, limits, rules)
 
 
 def record_rows(outcome: DumpOutcome) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from zsctl.build import stages
 from zsctl.build.datasets import Folder
 from zsctl.build.schemas import ARTICLES, CODES, COMPONENTS, DUMPS, LINKS, RECORDS
 from zsctl.dedup.cluster import DedupItem
+from zsctl.parse.rules import rules_for_seeds
 from zsctl.seeds.dumps import DumpLimits
 from zsctl.seeds.manifest import DumpEntry
 
@@ -41,8 +42,9 @@ def parse_batch(
     failed: list[tuple[str, str]] = []
     size = 0
     with _local_seeds(seeds, entries, limits) as folder:
+        rules = rules_for_seeds(folder)  # the packaged rules plus the folder's sites/*.yaml
         for entry in entries:
-            outcome = stages.parse_dump(folder, entry, limits)
+            outcome = stages.parse_dump(folder, entry, limits, rules)
             size += outcome.size
             if outcome.error:
                 failed.append((entry.file, outcome.error))

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def build(
-    out: Annotated[
+    out_dir: Annotated[
         str,
         Option(
             "--out",
@@ -54,9 +54,9 @@ def build(
 
     with _progress() as progress:
         stats = run_build(
-            seeds, out, scheduler, threshold=threshold, progress=progress, on_client=dashboard
+            seeds, out_dir, scheduler, threshold=threshold, progress=progress, on_client=dashboard
         )
-    _summary(stats, out)
+    _summary(stats, out_dir)
     return 1 if stats.failed else 0
 
 
