@@ -278,4 +278,3 @@ def test_dumps_are_batched_by_bytes_with_work_for_every_worker() -> None:
     big = _batches(entries, {e.file: BYTES_PER_TASK // 2 for e in entries}, 8)
     assert len(big) == 50  # two dumps of half the budget each
     assert len(_batches(entries[:3], {}, 8)) == 3  # sizes unknown: one dump a task at most
-
