@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from zsctl.cli.options import DEFAULT_SEEDS, SeedsOpt
 from zsctl.cli.params import Argument, Option
+
+if TYPE_CHECKING:
+    from zsctl.cli.output import Output
 
 
 class SitesAction(StrEnum):
@@ -18,6 +21,7 @@ class SitesAction(StrEnum):
 
 
 def sites(
+    out: Output,
     action: Annotated[
         SitesAction, Argument(help="list (the default), or suggest rules for --site.")
     ] = SitesAction.list,
@@ -37,16 +41,33 @@ def sites(
         return _suggest(folder, site)
     if site:
         raise UsageError("--site goes with `zsctl sites suggest`")
-    return _list(folder)
+    return _list(folder, out)
 
 
-def _list(seeds: Path) -> int:
+def _list(seeds: Path, out: Output) -> int:
+    """The sites in the format asked for (the YAML of `suggest` has one form only)."""
     from zsctl.cli.output import echo, inert
     from zsctl.seeds.sites import list_sites
 
+    found = list_sites(seeds)
+    if out.machine:
+        out.records(
+            {"site": s.id, "dumps": s.dumps, "name": s.name, "rules_from": list(s.origins)}
+            for s in found
+        )
+        return 0
+    rows = [(s.id, str(s.dumps), s.name, ", ".join(s.origins)) for s in found]
+    if out.format == "table":
+        from zsctl.cli.output import show, table, text
+
+        grid = table("sites", [(h, {}) for h in ("site", "dumps", "name", "rules from")])
+        for row in rows:
+            grid.add_row(*(text(v) for v in row))
+        show(grid)
+        return 0
     echo("\t".join(("site", "dumps", "name", "rules from")))
-    for s in list_sites(seeds):
-        echo("\t".join((s.id, str(s.dumps), inert(s.name), ", ".join(map(inert, s.origins)))))
+    for row in rows:
+        echo("\t".join(inert(v) for v in row))
     return 0
 
 
