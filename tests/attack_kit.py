@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from urllib.parse import quote
 
@@ -126,10 +126,8 @@ def finish(proc: subprocess.Popen[str], timeout: float = 300) -> tuple[int, str,
 
 def kill_group(proc: subprocess.Popen[str], sig: int) -> None:
     """Send `sig` to the run's whole process group (the terminal does this on Ctrl-C)."""
-    try:
+    with suppress(ProcessLookupError):  # it may have ended already
         os.killpg(proc.pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def traceback_free(*texts: str) -> bool:

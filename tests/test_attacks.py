@@ -397,7 +397,8 @@ def test_refused_dump_names_get_the_right_reason(tmp_path: Path, name: str, reas
 
 REWRITER = """
 import os, sys, time
-path, a, b, stop = sys.argv[1], open(sys.argv[2], "rb").read(), open(sys.argv[3], "rb").read(), sys.argv[4]
+path, stop = sys.argv[1], sys.argv[4]
+a, b = open(sys.argv[2], "rb").read(), open(sys.argv[3], "rb").read()
 fd = os.open(path, os.O_WRONLY)
 step = 16384
 while not os.path.exists(stop):
