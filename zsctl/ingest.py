@@ -10,8 +10,10 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
+import zlib
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from zsctl.dedup import stage
 from zsctl.dedup.changes import Changes
-from zsctl.errors import CorpusError
+from zsctl.errors import CorpusError, Interrupted
 from zsctl.parse.rules import default_rules
 from zsctl.parse.worker import DumpOutcome, read_all
 from zsctl.pool import worker_pool
@@ -28,6 +30,7 @@ from zsctl.seeds.dumps import dump_limits
 from zsctl.seeds.manifest import DumpEntry, read_manifest
 from zsctl.store import log, writes
 from zsctl.store.corpus import connect_for_ingest, rebuild_hint, write_lock
+from zsctl.store.verify import check_before_ingest
 
 # (phase, done, total or None, info): "parse" after each dump, "cluster", "articles" after each
 # article, "index"; a phase starts with done 0 and ends with done == total.
@@ -54,6 +57,7 @@ class IngestStats:
     reclustered: int = 0  # records clustered again (all of them on a first ingest)
     changes: Changes = field(default_factory=Changes)
     started: float = field(default_factory=time.monotonic)
+    committed: bool = False  # the transaction committed (an interrupt after it changed nothing)
 
     def summary(self) -> dict[str, object]:
         """What the ingest log keeps of it."""
@@ -77,20 +81,49 @@ def ingest(
     threshold: float = 0.8,
     wait: bool = False,
     progress: Progress | None = None,
+    accept_changed: bool = False,
 ) -> IngestStats:
-    """Bring the corpus in line with INDEX.md; all or nothing, never a half-written corpus."""
+    """Bring the corpus in line with INDEX.md; all or nothing, never a half-written corpus.
+
+    A dump whose bytes are not the ones its INDEX.md row lists is skipped, unless
+    `accept_changed`. Ctrl-C or SIGTERM (as KeyboardInterrupt) becomes Interrupted.
+    """
     dump_limits()  # a bad $ZSCTL_MAX_DUMP_* is a usage error now, not a failure per dump
     # 1. manifest
     manifest = read_manifest(seeds, default_rules().site_ids())
     manifest.raise_if_problems()
     stats = IngestStats(dumps=len(manifest.entries))
+    try:
+        _locked(seeds, corpus, manifest.entries, stats, wait, progress, threshold, accept_changed)
+    except KeyboardInterrupt:
+        changed = "the corpus was updated" if stats.committed else "the corpus was not changed"
+        raise Interrupted(f"interrupted; {changed}") from None
+    stats.seconds = time.monotonic() - stats.started
+    return stats
+
+
+def _locked(
+    seeds: Path,
+    corpus: Path,
+    entries: list[DumpEntry],
+    stats: IngestStats,
+    wait: bool,
+    progress: Progress | None,
+    threshold: float,
+    accept_changed: bool,
+) -> None:
+    """Stages 2-6 under the corpus's write lock, in one transaction."""
     # Workers first: forked later, they would inherit the lock file and the database, and a
     # killed ingest's orphaned workers would hold the lock for ever.
-    with worker_pool(len(manifest.entries)) as pool, write_lock(corpus, wait):
+    with worker_pool(len(entries)) as pool, write_lock(corpus, wait):
         db, stats.set_aside = connect_for_ingest(corpus)
         try:
-            _in_transaction(
-                db, lambda: _stages(db, seeds, manifest.entries, threshold, stats, progress, pool)
+            check_before_ingest(db)
+            stats.committed = _in_transaction(
+                db,
+                lambda: _stages(
+                    db, seeds, entries, threshold, stats, progress, pool, accept_changed
+                ),
             )
         except sqlite3.OperationalError as exc:
             raise CorpusError(
@@ -98,25 +131,27 @@ def ingest(
                 "or check permissions, then run ingest again",
                 path=str(corpus),
             ) from None
-        except sqlite3.DatabaseError as exc:
-            raise CorpusError(rebuild_hint(corpus, str(exc)), path=str(corpus)) from None
+        except (sqlite3.DatabaseError, zlib.error, json.JSONDecodeError) as exc:
+            # A corpus damaged past what check_before_ingest samples: a record's stored body
+            # or districts no longer decode.
+            raise CorpusError(rebuild_hint(corpus, f"damaged: {exc}"), path=str(corpus)) from None
         finally:
             db.close()
-    stats.seconds = time.monotonic() - stats.started
-    return stats
 
 
-def _in_transaction(db: sqlite3.Connection, stages: Callable[[], bool]) -> None:
+def _in_transaction(db: sqlite3.Connection, stages: Callable[[], bool]) -> bool:
     """Stages 2-6 in one write transaction; WAL readers see the previous corpus throughout.
 
-    `stages` returns False when nothing changed, and the transaction is rolled back.
+    `stages` returns False when nothing changed, and the transaction is rolled back. Returns
+    whether it was committed.
     """
     db.execute("BEGIN IMMEDIATE")
     try:
         if stages():
             db.execute("COMMIT")
-        else:
-            db.execute("ROLLBACK")
+            return True
+        db.execute("ROLLBACK")
+        return False
     except BaseException:
         if db.in_transaction:  # on a full disk SQLite may already have rolled back
             db.execute("ROLLBACK")
@@ -131,6 +166,7 @@ def _stages(
     stats: IngestStats,
     progress: Progress | None,
     pool: Executor | None,
+    accept_changed: bool,
 ) -> bool:
     """Run stages 2-6; False when nothing changed and there is nothing to commit."""
     known = writes.known_dumps(db)
@@ -142,7 +178,7 @@ def _stages(
     # held in memory at once; bodies wait in `fresh` until clustering has chosen.
     fresh: dict[str, str] = {}
     restat = 0
-    for outcome in read_all(seeds, entries, known, pool):
+    for outcome in read_all(seeds, entries, known, pool, accept_changed):
         _account(outcome, stats, progress, len(entries))
         if outcome.summary is not None:
             fresh.update(writes.write_dump(db, by_file[outcome.file], outcome))

@@ -45,6 +45,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("log", "log", "log"),
     Command("districts", "districts", "districts"),
     Command("serve", "serve", "serve"),
+    Command("doctor", "doctor", "doctor"),
 )
 BY_NAME = {c.name: c for c in COMMANDS}
 

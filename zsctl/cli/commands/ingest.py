@@ -29,18 +29,34 @@ def ingest(
         Option("--changes", help="List the ids of articles added, removed, merged and split."),
     ] = False,
     json: JsonOpt = False,
+    accept_changed: Annotated[
+        bool,
+        Option(
+            "--accept-changed",
+            help="Ingest dumps whose sha256 is not the one INDEX.md lists (else skipped).",
+        ),
+    ] = False,
 ) -> int:
     """Parse the listed dumps, deduplicate, and update the corpus in one transaction.
 
     Only the clusters that new, edited or removed records touch are clustered again; the
     result is what ingesting every dump afresh would give. Each ingest is kept in the corpus's
-    log (`zsctl log`).
+    log (`zsctl log`). A dump whose bytes do not hash to its INDEX.md row's sha256 is skipped
+    with a warning: put the new sha256 in the row once you have checked the dump, or pass
+    --accept-changed.
     """
     from zsctl.ingest import ingest as run_ingest
 
     path = corpus_path(corpus)
     with _progress() as progress:
-        stats = run_ingest(seeds, path, threshold=threshold, wait=wait, progress=progress)
+        stats = run_ingest(
+            seeds,
+            path,
+            threshold=threshold,
+            wait=wait,
+            progress=progress,
+            accept_changed=accept_changed,
+        )
     if json:
         from zsctl.cli.output import print_json
 
