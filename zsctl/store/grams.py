@@ -167,10 +167,9 @@ def candidates(db: sqlite3.Connection, codes: Sequence[int]) -> int:
 
 def _refuse_empty_index(db: sqlite3.Connection) -> None:
     """An empty gram index over stored articles is damage (a hand edit), not 'no match'."""
-    empty = db.execute(
-        "SELECT NOT EXISTS (SELECT 1 FROM grams) AND EXISTS (SELECT 1 FROM articles)"
-    ).fetchone()[0]
-    if empty:
+    if db.execute("SELECT EXISTS (SELECT 1 FROM grams)").fetchone()[0]:
+        return
+    if db.execute("SELECT EXISTS (SELECT 1 FROM articles)").fetchone()[0]:
         raise _damaged(db, "the gram index is empty but articles are stored")
 
 
