@@ -25,10 +25,17 @@ def worker_pool(dumps: int) -> Iterator[Executor | None]:
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(os.getpid(),)) as pool:
+    pool = ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(os.getpid(),))
+    try:
         # ProcessPoolExecutor forks on first use; make that now, not after the clustering.
         list(pool.map(abs, range(workers)))
         yield pool
+    except BaseException:
+        # Ctrl-C, SIGTERM or an error: drop the dumps still queued (an ingest of thousands
+        # would otherwise parse them all before it could stop); running chunks finish.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _worker_init(parent: int) -> None:

@@ -10,7 +10,6 @@ import os
 import signal
 import sqlite3
 import sys
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -66,9 +65,10 @@ def _catch_signals() -> dict[int, Any]:
     """Ctrl-C and SIGTERM both raise KeyboardInterrupt, which every command turns into one line
     (ingest: whether the corpus changed) and exit 128 + the signal, never a traceback."""
     _caught.clear()
-    if threading.current_thread() is not threading.main_thread():
-        return {}  # Python handles signals in the main thread only
-    return {sig: signal.signal(sig, _stop) for sig in _STOPPING}
+    try:
+        return {sig: signal.signal(sig, _stop) for sig in _STOPPING}
+    except ValueError:  # not the main thread: Python handles signals there only
+        return {}
 
 
 def _stop(signum: int, _frame: object) -> None:
