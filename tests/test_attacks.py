@@ -260,7 +260,7 @@ def test_ingest_into_a_read_only_folder_is_one_line(readonly_corpus: Path, tmp_p
 
 def test_a_full_disk_when_the_lock_is_written_is_one_line(tmp_path: Path, mountable: None) -> None:
     seeds = make_seeds(tmp_path, many_dumps(3, 4))
-    with tmpfs(tmp_path / "mnt", "256k") as mnt:
+    with tmpfs(tmp_path / "mnt", "4m") as mnt:
         filler = fill(mnt)
         error = one_error(ingest(seeds, mnt / "c.db"))
         assert "space" in error or "full" in error
@@ -273,10 +273,10 @@ def test_a_full_disk_when_the_lock_is_written_is_one_line(tmp_path: Path, mounta
 def test_a_full_disk_during_an_update_keeps_the_corpus(tmp_path: Path, mountable: None) -> None:
     first = many_dumps(1, 4)
     seeds = make_seeds(tmp_path, first)
-    with tmpfs(tmp_path / "mnt", "2m") as mnt:
+    with tmpfs(tmp_path / "mnt", "16m") as mnt:
         corpus = built(seeds, mnt / "c.db")
         before = read_articles(corpus)
-        make_seeds(tmp_path, many_dumps(40, 30))  # far more than the disk holds
+        make_seeds(tmp_path, many_dumps(40, 30))  # far more than the full disk holds
         filler = fill(mnt)
         proc = ingest(seeds, corpus)
         error = one_error(proc)

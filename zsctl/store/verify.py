@@ -44,6 +44,7 @@ def quick_problems(db: sqlite3.Connection) -> Iterator[str]:
     ).fetchone()[0]
     if orphans:
         yield f"{orphans} source row(s) belong to no stored article"
+    yield from _records_problems(db, _sample_records(db))
     sample = _sample(db)
     yield from _index_problems(
         db, db.execute(f"SELECT n, title FROM articles WHERE n IN ({_marks(sample)})", sample)
@@ -53,7 +54,21 @@ def quick_problems(db: sqlite3.Connection) -> Iterator[str]:
 def all_problems(db: sqlite3.Connection) -> Iterator[str]:
     """quick_problems, then every stored body, JSON field and posting list decoded."""
     yield from quick_problems(db)
-    for key, body, mentions in db.execute("SELECT key, body, mentions FROM records"):
+    yield from _records_problems(db, db.execute("SELECT key, body, mentions FROM records"))
+    unclaimed = db.execute(
+        "SELECT count(*) FROM records WHERE key NOT IN (SELECT record_key FROM article_sources)"
+    ).fetchone()[0]
+    if unclaimed:
+        yield f"{unclaimed} record(s) belong to no article"
+    yield from _lists_problems(db)
+    yield from _index_problems(db, db.execute("SELECT n, title FROM articles"))
+
+
+def _records_problems(
+    db: sqlite3.Connection, rows: Iterable[tuple[str, bytes | None, str]]
+) -> Iterator[str]:
+    """Each record's stored body (zlib) decompresses and its district counts are JSON."""
+    for key, body, mentions in rows:
         try:
             if body is not None:
                 zlib.decompress(body).decode()
@@ -62,13 +77,21 @@ def all_problems(db: sqlite3.Connection) -> Iterator[str]:
         except (zlib.error, ValueError, TypeError) as exc:
             yield f"record {key} is damaged ({exc})"
             return
-    unclaimed = db.execute(
-        "SELECT count(*) FROM records WHERE key NOT IN (SELECT record_key FROM article_sources)"
-    ).fetchone()[0]
-    if unclaimed:
-        yield f"{unclaimed} record(s) belong to no article"
-    yield from _lists_problems(db)
-    yield from _index_problems(db, db.execute("SELECT n, title FROM articles"))
+
+
+def _sample_records(db: sqlite3.Connection) -> list[tuple[str, bytes | None, str]]:
+    """Up to SAMPLE records that keep their own body, spread over the table (indexed look-ups)."""
+    top = db.execute("SELECT max(rowid) FROM records").fetchone()[0] or 0
+    found: dict[str, tuple[str, bytes | None, str]] = {}
+    for start in range(1, top + 1, max(1, top // SAMPLE)):
+        row = db.execute(
+            "SELECT key, body, mentions FROM records WHERE rowid >= ? AND body IS NOT NULL"
+            " ORDER BY rowid LIMIT 1",
+            (start,),
+        ).fetchone()
+        if row is not None:
+            found[row[0]] = row
+    return list(found.values())
 
 
 def _sample(db: sqlite3.Connection) -> list[int]:
