@@ -138,17 +138,47 @@ def connect_read(path: Path, immutable: bool = False) -> sqlite3.Connection:
     so the corpus is opened immutable too: nothing can be writing it there. See SECURITY.md.
     """
     _refuse_unusable(path)
-    params = {"mode": "ro"}
-    if immutable or not os.access(path.parent, os.W_OK):
+    immutable = immutable or not os.access(path.parent, os.W_OK)
+    if immutable:
         _refuse_pending_wal(path)
-        params["immutable"] = "1"
     try:
-        db = sqlite3.connect(corpus_uri(path, **params), uri=True)
+        return _open_read(path, immutable)
+    except sqlite3.DatabaseError as exc:
+        error = exc
+    name = getattr(error, "sqlite_errorname", "")
+    if not immutable and name.startswith(_NO_ROOM) and not _wal_has_commits(path):
+        # A full disk leaves no room for the -shm index a WAL reader creates. With no
+        # write-ahead log to merge, the main file is the whole corpus: read it as it is.
+        try:
+            return _open_read(path, True)
+        except sqlite3.DatabaseError as exc:
+            error = exc
+    raise CorpusError(_sqlite_problem(path, error, writing=False), path=str(path))
+
+
+_NO_ROOM = ("SQLITE_IOERR", "SQLITE_FULL", "SQLITE_CANTOPEN")
+
+
+def _open_read(path: Path, immutable: bool) -> sqlite3.Connection:
+    """A read-only connection whose corpus passed the version check."""
+    params = {"mode": "ro", **({"immutable": "1"} if immutable else {})}
+    db = sqlite3.connect(corpus_uri(path, **params), uri=True)
+    try:
         db.execute("PRAGMA query_only = ON")
         _check_version(db, path)
-    except sqlite3.DatabaseError as exc:
-        raise CorpusError(_sqlite_problem(path, exc, writing=False), path=str(path)) from None
+    except BaseException:
+        db.close()
+        raise
     return db
+
+
+def _wal_has_commits(path: Path) -> bool:
+    """Whether a write-ahead log beside the corpus holds anything (an ingest wrote to it)."""
+    wal = path.with_name(path.name + "-wal")
+    try:
+        return wal.stat().st_size > 0
+    except OSError:
+        return False
 
 
 def _refuse_unusable(path: Path) -> None:
@@ -162,8 +192,7 @@ def _refuse_unusable(path: Path) -> None:
             f"no corpus at {path}; build it with `zsctl ingest` (or set --corpus / ZSCTL_CORPUS)",
             path=str(path),
         )
-    wal = path.with_name(path.name + "-wal")
-    if info.st_size == 0 and (not wal.exists() or wal.stat().st_size == 0):
+    if info.st_size == 0 and not _wal_has_commits(path):
         raise CorpusError(
             "the corpus file is empty: a first ingest was stopped before it wrote anything "
             "(an unfinished first ingest); build it with `zsctl ingest`",
@@ -173,10 +202,9 @@ def _refuse_unusable(path: Path) -> None:
 
 def _refuse_pending_wal(path: Path) -> None:
     """A write-ahead log left in a read-only folder holds commits an immutable read would miss."""
-    wal = path.with_name(path.name + "-wal")
-    if wal.exists() and wal.stat().st_size > 0:
+    if _wal_has_commits(path):
         raise CorpusError(
-            f"the corpus has a write-ahead log ({wal.name}) that cannot be merged in this "
+            f"the corpus has a write-ahead log ({path.name}-wal) that cannot be merged in this "
             "read-only folder, so reading it would miss the last ingest; open it once where "
             "the folder is writable (or copy the folder somewhere writable)",
             path=str(path),
@@ -220,14 +248,15 @@ def _writable_folder(path: Path) -> None:
 def _refuse_hard_links(path: Path) -> None:
     """SQLite finds a corpus's journal by name: two names for one file could corrupt it."""
     try:
-        links = path.stat().st_nlink
+        info = path.stat()
     except OSError:
         return
-    if links > 1:
+    links = info.st_nlink
+    if stat.S_ISREG(info.st_mode) and links > 1:
         raise CorpusError(
             f"the corpus file has {links} names (hard links); SQLite keeps its journal by name, "
             "so writing it through two names could corrupt it: remove the other links "
-            "(`find / -samefile` lists them), or copy the file",
+            f"(`find / -xdev -samefile {path}` lists them), or copy the file",
             path=str(path),
         )
 

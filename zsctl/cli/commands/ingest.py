@@ -45,27 +45,27 @@ def ingest(
     with a warning: put the new sha256 in the row once you have checked the dump, or pass
     --accept-changed.
     """
+    from zsctl.errors import Interrupted
     from zsctl.ingest import ingest as run_ingest
 
     path = corpus_path(corpus)
-    with _progress() as progress:
-        stats = run_ingest(
-            seeds,
-            path,
-            threshold=threshold,
-            wait=wait,
-            progress=progress,
-            accept_changed=accept_changed,
-        )
-    if json:
-        from zsctl.cli.output import print_json
-
-        print_json({**stats.summary(), "seconds": round(stats.seconds, 3), "corpus": str(path)})
-    else:
-        _summary(stats, str(path))
-        if changes:
-            _changes(stats)
-    return 1 if stats.failed else 0
+    stats = None
+    try:
+        with _progress() as progress:
+            stats = run_ingest(
+                seeds,
+                path,
+                threshold=threshold,
+                wait=wait,
+                progress=progress,
+                accept_changed=accept_changed,
+            )
+        _report(stats, str(path), json, changes)
+        return 1 if stats.failed else 0
+    except KeyboardInterrupt:
+        # Outside ingest()'s own handling: before it began, or after it returned.
+        done = "was updated" if stats is not None and stats.committed else "was not changed"
+        raise Interrupted(f"interrupted; the corpus {done}") from None
 
 
 PHASES = {
@@ -74,6 +74,18 @@ PHASES = {
     "articles": "writing articles",
     "index": "updating the index",
 }
+
+
+def _report(stats: IngestStats, corpus: str, json: bool, changes: bool) -> None:
+    """The summary (JSON with --json), and the changed ids with --changes."""
+    if json:
+        from zsctl.cli.output import print_json
+
+        print_json({**stats.summary(), "seconds": round(stats.seconds, 3), "corpus": corpus})
+        return
+    _summary(stats, corpus)
+    if changes:
+        _changes(stats)
 
 
 @contextmanager
