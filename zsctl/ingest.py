@@ -119,11 +119,12 @@ def _locked(
         db, stats.set_aside = connect_for_ingest(corpus)
         try:
             check_before_ingest(db)
-            stats.committed = _in_transaction(
+            _in_transaction(
                 db,
                 lambda: _stages(
                     db, seeds, entries, threshold, stats, progress, pool, accept_changed
                 ),
+                stats,
             )
         except sqlite3.OperationalError as exc:
             raise CorpusError(
@@ -139,22 +140,28 @@ def _locked(
             db.close()
 
 
-def _in_transaction(db: sqlite3.Connection, stages: Callable[[], bool]) -> bool:
+def _in_transaction(db: sqlite3.Connection, stages: Callable[[], bool], stats: IngestStats) -> None:
     """Stages 2-6 in one write transaction; WAL readers see the previous corpus throughout.
 
-    `stages` returns False when nothing changed, and the transaction is rolled back. Returns
-    whether it was committed.
+    `stages` returns False when nothing changed, and the transaction is rolled back.
+    `stats.committed` says whether it was committed, also when Ctrl-C interrupts: a signal
+    that arrives during COMMIT is raised as soon as COMMIT returns, so the transaction is
+    gone (committed) though the code after it never ran.
     """
     db.execute("BEGIN IMMEDIATE")
+    committing = False
     try:
         if stages():
+            committing = True
             db.execute("COMMIT")
-            return True
-        db.execute("ROLLBACK")
-        return False
-    except BaseException:
+            stats.committed = True
+        else:
+            db.execute("ROLLBACK")
+    except BaseException as exc:
         if db.in_transaction:  # on a full disk SQLite may already have rolled back
             db.execute("ROLLBACK")
+        elif committing and isinstance(exc, KeyboardInterrupt):
+            stats.committed = True
         raise
 
 
