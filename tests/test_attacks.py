@@ -526,6 +526,18 @@ def test_a_zero_byte_corpus_is_an_unfinished_first_ingest(
     assert len(read_articles(corpus)) == 6
 
 
+def test_a_first_ingest_killed_before_its_schema_is_unfinished_too(tmp_path: Path) -> None:
+    # Found by the suite under load: killed between SQLite's header and the schema's commit.
+    corpus = tmp_path / "c.db"
+    with closing(sqlite3.connect(corpus)) as db:
+        db.execute("PRAGMA journal_mode = WAL")
+    assert corpus.stat().st_size > 0
+    error = one_error(zsctl("list", "--corpus", str(corpus)))
+    assert "unfinished" in error and "not a zsctl corpus" not in error
+    assert ingest(make_seeds(tmp_path, many_dumps(2, 3)), corpus).returncode == 0
+    assert len(read_articles(corpus)) == 6
+
+
 @pytest.mark.slow
 def test_a_first_ingest_killed_early_is_rebuilt(tmp_path: Path) -> None:
     seeds = make_seeds(tmp_path, many_dumps(200, 3))

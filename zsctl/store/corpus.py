@@ -304,6 +304,14 @@ def _create(db: sqlite3.Connection) -> None:
 
 def _check_version(db: sqlite3.Connection, path: Path) -> None:
     app_id = db.execute("PRAGMA application_id").fetchone()[0]
+    if app_id == 0 and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+        # No table at all: a first ingest stopped before its schema was committed (ingest
+        # builds into it; an empty file of another program has nothing to lose either).
+        raise CorpusError(
+            "the corpus holds nothing yet: a first ingest was stopped before it wrote anything "
+            "(an unfinished first ingest); build it with `zsctl ingest`",
+            path=str(path),
+        )
     if app_id != APPLICATION_ID:
         raise CorpusError(rebuild_hint(path, "not a zsctl corpus"), path=str(path))
     row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
