@@ -50,6 +50,7 @@ check: $(STAMP)
 ## bench: the 100,000-article benchmark (minutes; not part of make test)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --articles 100000 --runs 5 --write
+	$(BIN)/python -m bench.build --articles 100000 --workers 2
 
 ## fuzz: fuzz decode and parse for 10 minutes (not in CI); failing inputs go to fuzz-failures/
 fuzz: $(STAMP)

@@ -62,7 +62,7 @@ def clusters_from_dupes_json(text: str) -> list[list[str]]:
     ...], ...}. Also accepted: {"clusters": [...]}, a cluster given as a bare list of members,
     and a member given as a "dump:line" string.
     """
-    data = json.loads(text)
+    data = _json_or_lines(text)
     if isinstance(data, dict):
         data = data.get("clusters", data.get("groups", []))
     clusters = []
@@ -107,17 +107,24 @@ def align_keys(
     return out, changed
 
 
+def _json_or_lines(text: str) -> Any:
+    """One JSON document, or JSON Lines (as zsctl writes lists) as the list of its objects."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    if isinstance(data, dict) and ("id" in data or "members" in data):
+        return [data]  # JSON Lines of one object: a list of one
+    return data
+
+
 def first_id_from_list_json(text: str) -> str:
     """`zsctl list --json --limit 1` -> the first article's id.
 
     Accepts a JSON array of objects with "id", an object wrapping such an array under
     "articles"/"items"/"results", or JSON Lines.
     """
-    text = text.strip()
-    try:
-        data: Any = json.loads(text)
-    except json.JSONDecodeError:
-        data = [json.loads(text.splitlines()[0])]
+    data = _json_or_lines(text)
     if isinstance(data, dict):
         for key in ("articles", "items", "results", "rows"):
             if key in data:

@@ -114,7 +114,6 @@ def test_duplicate_row(tmp_path: Path) -> None:
         ("| 001_a.txt | chanyeyuanqu | auto | - | {sha} |\n", "manifest-row"),
         ("| ../001_a.txt | chanyeyuanqu | auto | - | {sha} | x |\n", "manifest-path"),
         ("| /etc/passwd.txt | chanyeyuanqu | auto | - | {sha} | x |\n", "manifest-path"),
-        ("| 001_a.txt | nosuchsite | auto | - | {sha} | x |\n", "manifest-site"),
         ("| 001_a.txt | chanyeyuanqu | table | - | {sha} | x |\n", "manifest-layout"),
         ("| 001_a.txt | chanyeyuanqu | auto | 18/7/2025 | {sha} | x |\n", "manifest-date"),
         ("| 001_a.txt | chanyeyuanqu | auto | - | abc | x |\n", "manifest-sha256"),

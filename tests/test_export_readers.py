@@ -248,3 +248,17 @@ def test_a_csv_of_formerly_digit_only_ids_stays_text(
     assert list(pd.read_csv(small)["id"]) == [ident]
     assert duck_types("SELECT * FROM read_csv_auto('{path}')", small)["id"] == "VARCHAR"
     assert pl.read_csv(small).get_column("id").to_list() == [ident]
+
+
+def test_partition_by_never_replaces_a_folder_it_did_not_write(
+    exports: dict[str, Path], tmp_path: Path
+) -> None:
+    keep = tmp_path / "mine"
+    keep.mkdir()
+    (keep / "notes.txt").write_text("not a dataset", encoding="utf-8")
+    done = zsctl(
+        "export", "--corpus", str(exports["corpus"]), "--format", "parquet",
+        "--partition-by", "year", "-o", str(keep),
+    )  # fmt: skip
+    assert done.returncode == 2 and "choose another -o" in done.stderr
+    assert (keep / "notes.txt").read_text(encoding="utf-8") == "not a dataset"

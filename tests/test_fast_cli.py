@@ -217,6 +217,8 @@ OUTPUT_CASES = [
     ["list"],
     ["list", "--limit", "2", "--sort", "id"],
     ["list", "--json", "--limit", "0"],
+    ["list", "--format", "jsonl", "--color", "never", "--no-pager"],  # the shared options
+    ["grep", "招商", "--format", "tsv", "--color", "always"],
     ["list", "--district", "西青", "--since", "2023"],
     ["list", "--date", "2023-13"],  # the library's errors (messages come by way of Rich)
     ["list", "--district", "火星"],

@@ -81,7 +81,7 @@ def test_every_ingest_is_logged_newest_first(tmp_path: Path) -> None:
     ingest(seeds, corpus)  # nothing changed: logged all the same
     result = cli("log", "--corpus", str(corpus), "--json")
     assert result.exit_code == 0, result.output
-    entries = json.loads(result.stdout)
+    entries = [json.loads(line) for line in result.stdout.splitlines()]  # JSON Lines
     assert [e["n"] for e in entries] == [2, 1]
     assert entries[1]["parsed"] == len(dumps) and entries[0]["parsed"] == 0
     assert entries[0]["changes"]["added"] == [] and entries[1]["articles"] > 0

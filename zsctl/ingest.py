@@ -14,7 +14,7 @@ import json
 import sqlite3
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,11 +23,16 @@ from pathlib import Path
 from zsctl.dedup import stage
 from zsctl.dedup.changes import Changes
 from zsctl.errors import CorpusError, Interrupted
-from zsctl.parse.rules import default_rules
+from zsctl.model import Record
+from zsctl.parse.identity import identity, stale
+from zsctl.parse.rules import ChromeRules, rules_for_seeds
 from zsctl.parse.worker import DumpOutcome, read_all
 from zsctl.pool import worker_pool
+from zsctl.seeds.bodies import short_paragraphs
+from zsctl.seeds.check import site_problems
 from zsctl.seeds.dumps import dump_limits
 from zsctl.seeds.manifest import DumpEntry, read_manifest
+from zsctl.seeds.problems import Problem
 from zsctl.store import log, writes
 from zsctl.store.corpus import connect_for_ingest, rebuild_hint, write_lock
 from zsctl.store.verify import check_before_ingest
@@ -57,6 +62,10 @@ class IngestStats:
     reclustered: int = 0  # records clustered again (all of them on a first ingest)
     changes: Changes = field(default_factory=Changes)
     started: float = field(default_factory=time.monotonic)
+    # What `check` would report of each dump parsed, by dump; and why stored dumps were
+    # parsed again (rules or parser changed, --reparse).
+    problems: dict[str, list[Problem]] = field(default_factory=dict)
+    reparsed_why: list[str] = field(default_factory=list)
     committed: bool = False  # the transaction committed (an interrupt after it changed nothing)
 
     def summary(self) -> dict[str, object]:
@@ -71,7 +80,19 @@ class IngestStats:
             "articles": self.articles,
             "reclustered": self.reclustered,
             "changes": self.changes.as_dict(),
+            "problems": sum(p.severity == "error" for ps in self.problems.values() for p in ps),
+            "reparsed_why": self.reparsed_why,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How this ingest parses: the rules in force, --strict, --reparse, --accept-changed."""
+
+    rules: ChromeRules
+    strict: bool
+    reparse: bool
+    accept_changed: bool = False  # store dumps whose sha256 is not their INDEX.md row's
 
 
 def ingest(
@@ -81,6 +102,8 @@ def ingest(
     threshold: float = 0.8,
     wait: bool = False,
     progress: Progress | None = None,
+    strict: bool = False,
+    reparse: bool = False,
     accept_changed: bool = False,
 ) -> IngestStats:
     """Bring the corpus in line with INDEX.md; all or nothing, never a half-written corpus.
@@ -90,11 +113,12 @@ def ingest(
     """
     dump_limits()  # a bad $ZSCTL_MAX_DUMP_* is a usage error now, not a failure per dump
     # 1. manifest
-    manifest = read_manifest(seeds, default_rules().site_ids())
+    manifest = read_manifest(seeds)  # any site id: a new one gets the common rules
     manifest.raise_if_problems()
+    plan = _Plan(rules_for_seeds(seeds), strict, reparse, accept_changed)
     stats = IngestStats(dumps=len(manifest.entries))
     try:
-        _locked(seeds, corpus, manifest.entries, stats, wait, progress, threshold, accept_changed)
+        _locked(seeds, corpus, manifest.entries, stats, wait, progress, threshold, plan)
     except KeyboardInterrupt:
         changed = "the corpus was updated" if stats.committed else "the corpus was not changed"
         raise Interrupted(f"interrupted; {changed}") from None
@@ -110,7 +134,7 @@ def _locked(
     wait: bool,
     progress: Progress | None,
     threshold: float,
-    accept_changed: bool,
+    plan: _Plan,
 ) -> None:
     """Stages 2-6 under the corpus's write lock, in one transaction."""
     # Workers first: forked later, they would inherit the lock file and the database, and a
@@ -121,9 +145,7 @@ def _locked(
             check_before_ingest(db)
             _in_transaction(
                 db,
-                lambda: _stages(
-                    db, seeds, entries, threshold, stats, progress, pool, accept_changed
-                ),
+                lambda: _stages(db, seeds, entries, threshold, stats, progress, pool, plan),
                 stats,
             )
         except sqlite3.OperationalError as exc:
@@ -173,10 +195,13 @@ def _stages(
     stats: IngestStats,
     progress: Progress | None,
     pool: Executor | None,
-    accept_changed: bool,
+    plan: _Plan,
 ) -> bool:
     """Run stages 2-6; False when nothing changed and there is nothing to commit."""
     known = writes.known_dumps(db)
+    now = identity(plan.rules, entries)
+    old = stale(lambda k: writes.meta(db, k), now, entries, set(known), plan.reparse)
+    stats.reparsed_why = old.reasons
     by_file = {e.file: e for e in entries}
     gone = sorted(set(known) - set(by_file))
     stats.removed = len(gone)
@@ -185,12 +210,20 @@ def _stages(
     # held in memory at once; bodies wait in `fresh` until clustering has chosen.
     fresh: dict[str, str] = {}
     restat = 0
-    for outcome in read_all(seeds, entries, known, pool, accept_changed):
+    current = {f: k for f, k in known.items() if f not in old.files}
+    outcomes = read_all(seeds, entries, current, pool, plan.rules, plan.accept_changed)
+    for outcome in _checked(outcomes, seeds, entries, plan):
+        # The list itself: problems seen across dumps are added to it after the last one.
+        stats.problems[str(seeds / outcome.file)] = outcome.problems
         _account(outcome, stats, progress, len(entries))
         if outcome.summary is not None:
             fresh.update(writes.write_dump(db, by_file[outcome.file], outcome))
         elif outcome.unchanged and outcome.stat is not None:
             restat += writes.restat(db, outcome.file, outcome.stat, known[outcome.file])
+    now["seeds"] = str(seeds.resolve())  # show --raw reads the dumps from there
+    for key, value in now.items():
+        if writes.meta(db, key) != value:
+            writes.set_meta(db, key, value)  # committed with the dumps parsed under them
     if not fresh and not gone and writes.meta(db, "threshold") == repr(threshold):
         # Nothing changed: the corpus is already what the dumps make. New stats are kept
         # so that the next ingest need not read those dumps again.
@@ -216,6 +249,45 @@ def _stages(
     writes.set_meta(db, "threshold", repr(threshold))  # another threshold re-clusters next time
     _log(db, stats)
     return True
+
+
+def _checked(
+    outcomes: Iterator[DumpOutcome], seeds: Path, entries: list[DumpEntry], plan: _Plan
+) -> Iterator[DumpOutcome]:
+    """Outcomes with the problems seen across dumps added; --strict turns problems into skips.
+
+    Without --strict the outcomes stream through (parsed dumps are not all held in memory:
+    only their short paragraphs are kept) and a paragraph repeating across dumps is added to
+    the problems after the last one. With it they are held until all are read, so a dump is
+    skipped before any of it is written.
+    """
+    site = {e.file: e.site for e in entries}
+    if not plan.strict:
+        seen: list[_Parsed] = []
+        for outcome in outcomes:
+            if outcome.records:
+                seen.append((outcome.file, short_paragraphs(outcome.records), outcome.problems))
+            yield outcome
+        _add_site_problems(seeds, seen, site)
+        return
+    held = list(outcomes)
+    _add_site_problems(seeds, [(o.file, o.records, o.problems) for o in held if o.records], site)
+    for outcome in held:
+        errors = sum(p.severity == "error" for p in outcome.problems)
+        if errors:
+            outcome.error = f"{errors} problem(s); skipped (--strict), kept what was stored"
+            outcome.summary, outcome.records, outcome.districts = None, [], []
+        yield outcome
+
+
+_Parsed = tuple[str, list[Record], list[Problem]]  # dump file, records, its problem list
+
+
+def _add_site_problems(seeds: Path, parsed: list[_Parsed], site: dict[str, str]) -> None:
+    """Problems `check` sees only across dumps, among the dumps this ingest parsed."""
+    problems = {str(seeds / file): found for file, _, found in parsed}
+    for p in site_problems([(str(seeds / f), site[f], records) for f, records, _ in parsed]):
+        problems[p.file].append(p)
 
 
 def _log(db: sqlite3.Connection, stats: IngestStats) -> None:

@@ -36,6 +36,7 @@ class Command(NamedTuple):
 COMMANDS: tuple[Command, ...] = (
     Command("check", "check", "check"),
     Command("ingest", "ingest", "ingest"),
+    Command("build", "build", "build"),
     Command("list", "list", "list_articles", fast=True),
     Command("show", "show", "show", fast=True),
     Command("grep", "grep", "grep", fast=True),
@@ -45,6 +46,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("log", "log", "log"),
     Command("districts", "districts", "districts"),
     Command("serve", "serve", "serve"),
+    Command("sites", "sites", "sites"),
+    Command("seeds", "seeds", "seeds"),
     Command("doctor", "doctor", "doctor"),
 )
 BY_NAME = {c.name: c for c in COMMANDS}

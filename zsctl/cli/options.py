@@ -14,21 +14,29 @@ from zsctl.cli.params import Group, Option
 
 if TYPE_CHECKING:
     from zsctl.cli.output import Output
+    from zsctl.config import Config
     from zsctl.query.filters import Filters
 
 
-DEFAULT_SEEDS = Path("seeds")
+# The defaults when neither an option, nor $ZSCTL_SEEDS/$ZSCTL_CORPUS, nor zsctl.toml say.
+SEEDS_FOLDER = Path("seeds")
 DEFAULT_CORPUS = Path("corpus/zsctl.db")
+DEFAULT_THRESHOLD = 0.8
+DEFAULT_SEEDS = None  # resolved by seeds_path()
 
 SeedsOpt = Annotated[
-    Path,
-    Option("--seeds", help="Folder holding the dumps and INDEX.md.", show_default=True),
+    Path | None,
+    Option(
+        "--seeds",
+        help="Folder holding the dumps and INDEX.md (default: $ZSCTL_SEEDS, zsctl.toml, seeds).",
+        show_default=False,
+    ),
 ]
 CorpusOpt = Annotated[
     Path | None,
     Option(
         "--corpus",
-        help="Corpus database (default: $ZSCTL_CORPUS or corpus/zsctl.db).",
+        help="Corpus database (default: $ZSCTL_CORPUS, zsctl.toml, corpus/zsctl.db).",
         show_default=False,
     ),
 ]
@@ -87,11 +95,39 @@ class CheckFormat(StrEnum):
 
 
 def corpus_path(option: Path | None) -> Path:
-    """The corpus path: the option, else $ZSCTL_CORPUS, else corpus/zsctl.db."""
+    """The corpus path: the option, else $ZSCTL_CORPUS, else zsctl.toml, else corpus/zsctl.db."""
     if option is not None:
         return option
     env = os.environ.get("ZSCTL_CORPUS")
-    return Path(env) if env else DEFAULT_CORPUS
+    return Path(env) if env else (_config().corpus or DEFAULT_CORPUS)
+
+
+def seeds_path(option: Path | None, remembered: str | None = None) -> Path:
+    """The seeds folder: the option, else $ZSCTL_SEEDS, else zsctl.toml, else the folder the
+    corpus was built from (`remembered`, where a command reads a corpus), else seeds/."""
+    if option is not None:
+        return option
+    env = os.environ.get("ZSCTL_SEEDS")
+    if env:
+        return Path(env)
+    config = _config().seeds
+    if config is not None:
+        return config
+    return Path(remembered) if remembered else SEEDS_FOLDER
+
+
+def threshold_value(option: float | None) -> float:
+    """ingest's threshold: the option, else zsctl.toml, else 0.8."""
+    if option is not None:
+        return option
+    config = _config().threshold
+    return config if config is not None else DEFAULT_THRESHOLD
+
+
+def _config() -> Config:
+    from zsctl.config import load_config
+
+    return load_config()
 
 
 # --- filters and ordering shared by list, grep, export and stats ------------------------------

@@ -11,6 +11,8 @@ from pathlib import Path
 from zsctl.errors import ZsctlError
 from zsctl.model import DumpSummary, LineKind, Record
 from zsctl.parse.dump import parse_dump
+from zsctl.parse.rules import ChromeRules
+from zsctl.seeds.check import dump_problems
 from zsctl.seeds.dumps import (
     DumpLimits,
     dump_limits,
@@ -19,6 +21,7 @@ from zsctl.seeds.dumps import (
     sha256_of,
 )
 from zsctl.seeds.manifest import DumpEntry
+from zsctl.seeds.problems import Problem
 from zsctl.seeds.statcache import stat_key, stat_key_of
 
 Known = tuple[
@@ -39,6 +42,7 @@ class DumpOutcome:
     records: list[Record] = field(default_factory=list)
     districts: list[tuple[str | None, dict[str, int]]] = field(default_factory=list)
     stat: str | None = None  # stat_key() taken before reading, if trusted
+    problems: list[Problem] = field(default_factory=list)  # what `check` says of this dump
 
 
 def read_one(
@@ -46,6 +50,7 @@ def read_one(
     entry: DumpEntry,
     known: tuple[str, str, str] | None,
     limits: DumpLimits,
+    rules: ChromeRules,
     accept_changed: bool = False,
 ) -> DumpOutcome:
     """Hash a dump and, unless it is unchanged, parse it and place each record's districts.
@@ -75,10 +80,11 @@ def read_one(
         out.unchanged = True
         return out
     try:
-        result = parse_dump(data, entry.file, entry.site, entry.layout, limits=limits)
+        result = parse_dump(data, entry.file, entry.site, entry.layout, rules, limits=limits)
     except ZsctlError as exc:
         out.error = f"{exc.message}; skipped, kept what was stored"
         return out
+    out.problems = dump_problems(str(seeds / entry.file), entry, out.digest, result, rules)
     if not result.records:
         out.error = "no article found (empty or only chrome); skipped, kept what was stored"
         return out
@@ -125,13 +131,15 @@ def read_all(
     entries: list[DumpEntry],
     known: dict[str, Known],
     pool: Executor | None,
+    rules: ChromeRules,
     accept_changed: bool = False,
 ) -> Iterator[DumpOutcome]:
     """Read dumps in order; in the worker pool when there is one (parsing is CPU-bound)."""
     same, entries = _unchanged_by_stat(seeds, entries, known, accept_changed)
     yield from same
     limits = dump_limits()
-    args = [(seeds, e, _content_key(known.get(e.file)), limits, accept_changed) for e in entries]
+    key = _content_key
+    args = [(seeds, e, key(known.get(e.file)), limits, rules, accept_changed) for e in entries]
     if pool is None:
         yield from (read_one(*a) for a in args)
     elif args:

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zsctl.errors import DumpTooLargeError, ZsctlError
-from zsctl.model import LineKind, ParseResult
+from zsctl.model import LineKind, ParseResult, Record
 from zsctl.parse.dump import parse_dump
-from zsctl.parse.rules import ChromeRules, default_rules
+from zsctl.parse.rules import ChromeRules, rules_for_seeds
+from zsctl.seeds.bodies import UnparsedGroup, chrome_paragraphs, group_unparsed, repeated_paragraphs
 from zsctl.seeds.dumps import DumpLimits, dump_limits, read_dump, sha256_of
 from zsctl.seeds.manifest import MANIFEST_NAME, DumpEntry, read_manifest
 from zsctl.seeds.problems import Problem
@@ -52,6 +53,7 @@ class CheckReport:
     seeds: Path
     dumps: list[DumpReport] = field(default_factory=list)
     manifest_problems: list[Problem] = field(default_factory=list)
+    rules: ChromeRules | None = None
 
     def problems(self) -> list[Problem]:
         """Every problem, manifest first, then dump by dump in line order."""
@@ -60,6 +62,12 @@ class CheckReport:
             out.extend(d.problems)
         return out
 
+    def unparsed_groups(self) -> list[UnparsedGroup]:
+        """Unparsed lines grouped by text across all dumps, most frequent first."""
+        return group_unparsed(
+            (d.entry.file, d.entry.site, d.result) for d in self.dumps if d.result is not None
+        )
+
     def ok(self) -> bool:
         """True when no problem is an error."""
         return not any(p.severity == "error" for p in self.problems())
@@ -67,10 +75,11 @@ class CheckReport:
 
 def check_seeds(seeds_dir: Path, rules: ChromeRules | None = None) -> CheckReport:
     """Check the manifest and every dump it lists."""
-    rules = rules or default_rules()
+    rules = rules or rules_for_seeds(seeds_dir)
     limits = dump_limits()  # a bad $ZSCTL_MAX_DUMP_* is a usage error, not one per dump
-    manifest = read_manifest(seeds_dir, rules.site_ids())
-    report = CheckReport(seeds_dir, manifest_problems=list(manifest.problems))
+    # Any site id: one without rules of its own gets the common rules (`zsctl sites`).
+    manifest = read_manifest(seeds_dir)
+    report = CheckReport(seeds_dir, manifest_problems=list(manifest.problems), rules=rules)
     index = str(manifest.path)
     for entry in manifest.entries:
         path = seeds_dir / entry.file
@@ -85,6 +94,7 @@ def check_seeds(seeds_dir: Path, rules: ChromeRules | None = None) -> CheckRepor
             )
             continue
         report.dumps.append(check_dump(path, entry, rules, limits))
+    _site_problems(seeds_dir, report.dumps)
     for path in sorted(seeds_dir.glob("*.txt")):
         if path.name not in manifest.named:
             shown = shown_name(path.name)
@@ -93,10 +103,22 @@ def check_seeds(seeds_dir: Path, rules: ChromeRules | None = None) -> CheckRepor
                     str(path.with_name(shown)),
                     None,
                     "unlisted-file",
-                    f"{shown} is not listed in {MANIFEST_NAME}; add a row or remove the file",
+                    f"{shown} is not listed in {MANIFEST_NAME}; remove the file, or add "
+                    f"this row (with the site id): {_row_for(path, shown)}",
                 )
             )
     return report
+
+
+def _row_for(path: Path, shown: str) -> str:
+    """The INDEX.md row an unlisted dump needs, sha256 included, ready to paste."""
+    from zsctl.seeds.add import manifest_row
+
+    try:
+        sha = sha256_of(read_dump(path, shown))
+    except ZsctlError:
+        sha = "<sha256sum of the file>"
+    return manifest_row(shown, "<site>", "auto", None, sha, "")
 
 
 def shown_name(name: str) -> str:
@@ -119,26 +141,58 @@ def check_dump(
         code = "too-large" if isinstance(exc, DumpTooLargeError) else "read-error"
         report.problems.append(Problem(name, None, code, exc.message))
         return report
-    digest = sha256_of(data)
-    if digest != entry.sha256:
-        report.problems.append(
-            Problem(
-                name,
-                None,
-                "sha256-mismatch",
-                f"sha256 is {digest} but {MANIFEST_NAME} line {entry.line} says {entry.sha256}; "
-                "the dump changed: re-check it and update the row",
-            )
-        )
     try:
         result = parse_dump(data, entry.file, entry.site, entry.layout, rules, limits=limits)
     except ZsctlError as exc:
         code = "too-large" if isinstance(exc, DumpTooLargeError) else "decode-error"
+        report.problems.extend(sha256_problems(name, entry, sha256_of(data)))
         report.problems.append(Problem(name, exc.line, code, exc.message))
         return report
     report.result = result
-    report.problems.extend(_parse_problems(name, result))
+    report.problems.extend(dump_problems(name, entry, sha256_of(data), result, rules))
     return report
+
+
+def dump_problems(
+    name: str, entry: DumpEntry, digest: str, result: ParseResult, rules: ChromeRules
+) -> list[Problem]:
+    """Everything wrong with one parsed dump on its own; `ingest` reports the same list."""
+    return [
+        *sha256_problems(name, entry, digest),
+        *_parse_problems(name, result),
+        *chrome_paragraphs(name, result, rules.for_site(entry.site)),
+    ]
+
+
+def sha256_problems(name: str, entry: DumpEntry, digest: str) -> list[Problem]:
+    """A dump whose bytes are not the ones INDEX.md lists."""
+    if digest == entry.sha256:
+        return []
+    return [
+        Problem(
+            name,
+            None,
+            "sha256-mismatch",
+            f"sha256 is {digest} but {MANIFEST_NAME} line {entry.line} says {entry.sha256}; "
+            "the dump changed: re-check it and update the row",
+        )
+    ]
+
+
+def _site_problems(seeds_dir: Path, dumps: list[DumpReport]) -> None:
+    """Add, to each dump's report, the paragraphs that repeat across records of its site."""
+    named = {str(seeds_dir / d.entry.file): d for d in dumps if d.result is not None}
+    parsed = [(f, d.entry.site, d.result.records) for f, d in named.items() if d.result]
+    for p in site_problems(parsed):
+        named[p.file].problems.append(p)
+
+
+def site_problems(parsed: list[tuple[str, str, list[Record]]]) -> list[Problem]:
+    """Problems seen only across dumps: (name, site, records) of every dump parsed together."""
+    by_site: dict[str, list[tuple[str, list[Record]]]] = {}
+    for name, site, records in parsed:
+        by_site.setdefault(site, []).append((name, records))
+    return [p for site in sorted(by_site) for p in repeated_paragraphs(site, by_site[site])]
 
 
 def _parse_problems(name: str, result: ParseResult) -> list[Problem]:

@@ -55,7 +55,7 @@ CREATE INDEX records_dump ON records(dump);
 -- One row per deduplicated story.
 CREATE TABLE articles (
     n INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: the gram index appends new rowids
-    id TEXT NOT NULL UNIQUE,       -- 12 hex digits from the normalised text; prefixes accepted
+    id TEXT NOT NULL UNIQUE,       -- 12 consonants (zsctl/ids.py) from the normalised text
     title TEXT NOT NULL,
     tag TEXT,
     date TEXT,                     -- earliest date among its sources

@@ -41,13 +41,14 @@ def check(
     no_pager: NoPagerOpt = False,
 ) -> int:
     """Parse every dump in INDEX.md and report problems; exit 1 if any."""
+    from zsctl.cli.options import seeds_path
     from zsctl.cli.output import configure
     from zsctl.seeds.check import check_seeds
 
     # The shared output options, with GitHub's annotations as one more format.
     shared = None if fmt in (None, CheckFormat.github) else fmt.value
     out = configure(shared, json, color.value, not no_pager)
-    report = check_seeds(seeds)
+    report = check_seeds(seeds_path(seeds))
     if fmt is CheckFormat.github:
         _github(report)
     elif out.machine:
@@ -64,6 +65,10 @@ def _json(report: CheckReport, out: Output) -> None:
             "seeds": str(report.seeds),
             "dumps": [d.summary() for d in report.dumps],
             "problems": [_problem_dict(p) for p in report.problems()],
+            "unparsed_by_text": [
+                {"text": g.text, "lines": g.count, "dumps": g.dumps, "first": g.first}
+                for g in report.unparsed_groups()
+            ],
         }
     )
 
@@ -114,7 +119,35 @@ def _table(report: CheckReport, out: Output) -> None:
     verdict = "ok" if report.ok() else "FAILED"
     from zsctl.cli.output import message
 
+    _unparsed_summary(report)
     message(f"check {verdict}: {len(report.dumps)} dump(s), {len(report.problems())} problem(s)")
+
+
+# Distinct unparsed texts listed after the problems; the problems above list every line.
+_GROUPS_SHOWN = 10
+
+
+def _unparsed_summary(report: CheckReport) -> None:
+    """Unparsed lines grouped by text, and how to turn repeating ones into site rules."""
+    from zsctl.cli.output import inert, message
+
+    groups = report.unparsed_groups()
+    if not groups:
+        return
+    message(f"unparsed lines by text ({len(groups)} distinct):")
+    for g in groups[:_GROUPS_SHOWN]:
+        message(
+            f"  {g.count} line(s) in {g.dumps} dump(s), first {inert(g.first)}: {inert(g.text)!r}"
+        )
+    if len(groups) > _GROUPS_SHOWN:
+        message(f"  ... and {len(groups) - _GROUPS_SHOWN} more")
+    sites = sorted({s for g in groups for s in g.sites})
+    for site in sites:
+        message(
+            f"hint: lines repeating across a site's pages are its furniture: run "
+            f"`zsctl sites suggest --seeds {report.seeds} --site {site}`, review the rules, "
+            f"save them as {report.seeds}/sites/{site}.yaml"
+        )
 
 
 def _rich_table(rows: list[list[str]]) -> None:

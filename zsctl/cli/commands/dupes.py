@@ -52,18 +52,29 @@ def _rich(clusters: list[ClusterView]) -> None:
 
     from zsctl.cli.output import console, inert
 
-    table = Table(title="duplicate clusters")
-    for col in ("article", "kind", "score", "date", "source", "title"):
-        table.add_column(col, justify="right" if col == "score" else "left")
-    for c in clusters:
-        for i, m in enumerate(c.members):
-            table.add_row(
-                Text(inert(c.id)) if i == 0 else "",
-                Text(inert(m.kind)),
-                f"{m.score:.3f}",
-                Text(inert(m.date or "-")),
-                Text(inert(f"{m.dump}:{m.first_line}-{m.last_line}")),
-                Text(inert(m.title)),
-                end_section=i == len(c.members) - 1,
-            )
+    rows = [
+        [
+            c.id if i == 0 else "",
+            m.kind,
+            f"{m.score:.3f}",
+            (m.date or "-")[:10],  # the day: a page's time does not tell duplicates apart
+            f"{m.dump}:{m.first_line}-{m.last_line}",
+            m.title,
+        ]
+        for c in clusters
+        for i, m in enumerate(c.members)
+    ]
+    # No borders and one space between columns, so the five fixed ones fit in 80 cells.
+    table = Table(
+        title="duplicate clusters", title_justify="left", box=None, padding=(0, 1, 0, 0),
+        header_style="bold",
+    )  # fmt: skip
+    # One line per record: every column but the title keeps its width, the title gives way.
+    for k, col in enumerate(("article", "kind", "score", "date", "source")):
+        widest = max([len(col), *(len(r[k]) for r in rows)])
+        table.add_column(col, justify="right" if col == "score" else "left", min_width=widest)
+    table.add_column("title", no_wrap=True, overflow="ellipsis", ratio=1)
+    ends = {sum(len(c.members) for c in clusters[: j + 1]) - 1 for j in range(len(clusters))}
+    for n, row in enumerate(rows):
+        table.add_row(*(Text(inert(v)) for v in row), end_section=n in ends)
     console().print(table)

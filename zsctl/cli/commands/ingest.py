@@ -7,7 +7,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
-from zsctl.cli.options import DEFAULT_SEEDS, CorpusOpt, JsonOpt, SeedsOpt, corpus_path
+from zsctl.cli.options import (
+    DEFAULT_SEEDS,
+    CorpusOpt,
+    JsonOpt,
+    SeedsOpt,
+    corpus_path,
+    seeds_path,
+    threshold_value,
+)
 from zsctl.cli.params import Option
 
 if TYPE_CHECKING:
@@ -18,9 +26,13 @@ def ingest(
     seeds: SeedsOpt = DEFAULT_SEEDS,
     corpus: CorpusOpt = None,
     threshold: Annotated[
-        float,
-        Option(min=0.5, max=1.0, help="Near-duplicate Jaccard threshold (0.5-1.0)."),
-    ] = 0.8,
+        float | None,
+        Option(
+            min=0.5,
+            max=1.0,
+            help="Near-duplicate Jaccard threshold, 0.5-1.0 (default: zsctl.toml, 0.8).",
+        ),
+    ] = None,
     wait: Annotated[
         bool, Option("--wait", help="Wait for a running ingest instead of failing.")
     ] = False,
@@ -29,6 +41,21 @@ def ingest(
         Option("--changes", help="List the ids of articles added, removed, merged and split."),
     ] = False,
     json: JsonOpt = False,
+    strict: Annotated[
+        bool, Option("--strict", help="Skip every dump that `check` finds a problem in.")
+    ] = False,
+    reparse: Annotated[
+        bool, Option("--reparse", help="Parse every dump again, changed or not.")
+    ] = False,
+    from_parquet: Annotated[
+        str | None,
+        Option(
+            "--from-parquet",
+            metavar="DIR",
+            help="Load a folder `zsctl build` wrote (path or fsspec URL) instead of the seeds.",
+            show_default=False,
+        ),
+    ] = None,
     accept_changed: Annotated[
         bool,
         Option(
@@ -41,39 +68,41 @@ def ingest(
 
     Only the clusters that new, edited or removed records touch are clustered again; the
     result is what ingesting every dump afresh would give. Each ingest is kept in the corpus's
-    log (`zsctl log`). A dump whose bytes do not hash to its INDEX.md row's sha256 is skipped
-    with a warning: put the new sha256 in the row once you have checked the dump, or pass
+    log (`zsctl log`). Problems `check` would report in the dumps parsed are reported on
+    stderr, and the exit code is 1. A dump whose bytes do not hash to its INDEX.md row's
+    sha256 is skipped: put the new sha256 in the row once you have checked the dump, or pass
     --accept-changed.
     """
     from zsctl.errors import Interrupted
     from zsctl.ingest import ingest as run_ingest
 
     path = corpus_path(corpus)
+    if from_parquet is not None:
+        from zsctl.build.load import load_built
+
+        stats = load_built(from_parquet, path, wait=wait)
+        _summary(stats, str(path))
+        return 0
     stats = None
     try:
         with _progress() as progress:
             stats = run_ingest(
-                seeds,
+                seeds_path(seeds),
                 path,
-                threshold=threshold,
+                threshold=threshold_value(threshold),
                 wait=wait,
                 progress=progress,
+                strict=strict,
+                reparse=reparse,
                 accept_changed=accept_changed,
             )
+        problems = _problems(stats)
         _report(stats, str(path), json, changes)
-        return 1 if stats.failed else 0
+        return 1 if stats.failed or problems else 0
     except KeyboardInterrupt:
         # Outside ingest()'s own handling: before it began, or after it returned.
         done = "was updated" if stats is not None and stats.committed else "was not changed"
         raise Interrupted(f"interrupted; the corpus {done}") from None
-
-
-PHASES = {
-    "parse": "parsing dumps",
-    "cluster": "clustering",
-    "articles": "writing articles",
-    "index": "updating the index",
-}
 
 
 def _report(stats: IngestStats, corpus: str, json: bool, changes: bool) -> None:
@@ -86,6 +115,41 @@ def _report(stats: IngestStats, corpus: str, json: bool, changes: bool) -> None:
     _summary(stats, corpus)
     if changes:
         _changes(stats)
+
+
+# Problems listed per dump; `zsctl check` lists them all.
+_FIRST_PROBLEMS = 3
+
+
+def _problems(stats: IngestStats) -> int:
+    """Each parsed dump with problems: a summary line and its first few; the error count."""
+    from zsctl.cli.output import inert, message
+
+    total = 0
+    for file, problems in stats.problems.items():
+        errors = [p for p in problems if p.severity == "error"]
+        if not problems:
+            continue
+        total += len(errors)
+        codes = sorted({p.code for p in problems})
+        message(
+            f"{inert(file)}: {len(errors)} problem(s), {len(problems) - len(errors)} "
+            f"warning(s) ({', '.join(codes)})",
+            style="yellow",
+        )
+        for p in problems[:_FIRST_PROBLEMS]:
+            message(f"  {inert(p.location())}: {p.severity}: {p.code}: {inert(p.message)}")
+        if len(problems) > _FIRST_PROBLEMS:
+            message(f"  ... {len(problems) - _FIRST_PROBLEMS} more: run zsctl check")
+    return total
+
+
+PHASES = {
+    "parse": "parsing dumps",
+    "cluster": "clustering",
+    "articles": "writing articles",
+    "index": "updating the index",
+}
 
 
 @contextmanager
@@ -120,6 +184,8 @@ def _summary(stats: IngestStats, corpus: str) -> None:
 
     if stats.set_aside is not None:
         message(f"corpus had an older schema: moved to {stats.set_aside} and rebuilt")
+    for why in stats.reparsed_why:
+        message(f"re-parsed: {why}")
     for file, why in stats.failed:
         message(f"warning: {inert(file)}: {inert(why)}", style="yellow")
     message(

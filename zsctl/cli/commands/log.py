@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-from zsctl.cli.options import CorpusOpt, JsonOpt, corpus_path
+from zsctl.cli.options import CorpusOpt, corpus_path
 from zsctl.cli.params import Option
+
+if TYPE_CHECKING:
+    from zsctl.cli.output import Output
 
 COLUMNS = ("n", "at", "seconds", "parsed", "removed_dumps", "records", "articles")
 CHANGES = ("added", "removed", "merged", "split", "changed")
 
 
 def log(
+    out: Output,
     corpus: CorpusOpt = None,
     limit: Annotated[int, Option("--limit", "-n", min=1, help="Newest N ingests only.")] = 20,
-    json: JsonOpt = False,
 ) -> int:
     """List past ingests: when, how long, dumps parsed, records, articles, what changed.
 
@@ -25,24 +28,32 @@ def log(
 
     with connect_read(corpus_path(corpus)) as db:
         rows = entries(db, limit)
-    if json:
-        from zsctl.cli.output import print_json
+    if out.machine:
+        out.records({"n": e.n, "at": e.at, "seconds": e.seconds, **e.summary} for e in rows)
+        return 0
+    cells = [
+        (
+            e.n,
+            e.at,
+            f"{e.seconds:.1f}",
+            *(e.summary.get(k, "") for k in COLUMNS[3:]),
+            *(len(e.summary.get("changes", {}).get(k, [])) for k in CHANGES),
+        )
+        for e in rows
+    ]
+    if out.format == "table":
+        from zsctl.cli.output import show, table, text
 
-        print_json([{"n": e.n, "at": e.at, "seconds": e.seconds, **e.summary} for e in rows])
+        grid = table(
+            "ingests, newest first", [(c, {"no_wrap": True}) for c in (*COLUMNS, *CHANGES)]
+        )
+        for row in cells:
+            grid.add_row(*(text(v) for v in row))
+        show(grid)
         return 0
     from zsctl.cli.output import line
 
     line((*COLUMNS, *CHANGES))
-    for e in rows:
-        s = e.summary
-        changes = s.get("changes", {})
-        line(
-            (
-                e.n,
-                e.at,
-                f"{e.seconds:.1f}",
-                *(s.get(k, "") for k in COLUMNS[3:]),
-                *(len(changes.get(k, [])) for k in CHANGES),
-            )
-        )
+    for row in cells:
+        line(row)
     return 0

@@ -43,7 +43,7 @@ def show(
     Piped output is tab-separated 'key<TAB>value' lines, a blank line, then one paragraph per
     line separated by blank lines (with --raw: '==> dump:first-last <==' and the dump lines).
     """
-    from zsctl.cli.options import corpus_path
+    from zsctl.cli.options import corpus_path, seeds_path
     from zsctl.query.articles import detail, resolve_id
     from zsctl.query.raw import raw_sources
     from zsctl.store.corpus import open_snapshot
@@ -52,8 +52,13 @@ def show(
     article = detail(db, resolve_id(db, article_id))
     if why:
         return _why(article, out)
-    # A dump changed since the ingest is an error (DumpChangedError), not lines that moved.
-    sources = raw_sources(db, seeds, article.sources) if raw else None
+    sources = None
+    if raw:
+        from zsctl.store.writes import meta
+
+        folder = seeds_path(seeds, meta(db, "seeds"))  # else the folder the corpus was built from
+        # A dump changed since the ingest is an error (DumpChangedError), not lines that moved.
+        sources = raw_sources(db, folder, article.sources)
     if out.machine:
         _json(article, sources, out)
     else:

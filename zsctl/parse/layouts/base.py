@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -12,6 +12,11 @@ from zsctl.parse.dates import normalize_published
 from zsctl.parse.tags import split_tag
 
 DATE_LINE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
+# How far past a chrome line inside a listing item to look for the item's date: an editor or
+# source line sits right above the date, and a few such lines with blanks fit in 8.
+DATE_LOOKAHEAD = 8
+_SENTENCE_ENDS = "。！？!?；;…"
+_CLOSERS = "”\"’'）)】」』"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +44,29 @@ class Lines:
                 return i
             i += 1
         return None
+
+
+def date_follows(lines: Lines, chrome_i: int, is_boundary: Callable[[int], bool]) -> bool:
+    """Whether a listing item's date comes within a few lines after a chrome line inside it.
+
+    Then the chrome line (an editor or source line between body and date) sits inside the
+    item, which stays whole; otherwise the chrome line is the footer that ends the item.
+    """
+    for k in range(chrome_i + 1, min(len(lines), chrome_i + 1 + DATE_LOOKAHEAD)):
+        text = lines.content(k)
+        if text is None:
+            continue
+        if is_boundary(k):
+            return False
+        if DATE_LINE.fullmatch(text):
+            return True
+    return False
+
+
+def is_prose(text: str) -> bool:
+    """A line that ends a sentence: body text, not a header, footer or link line."""
+    stripped = text.rstrip().rstrip(_CLOSERS)
+    return stripped[-1:] in tuple(_SENTENCE_ENDS)
 
 
 @dataclass(slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from zsctl.parse.layouts.base import DATE_LINE, Lines, Parsed, make_record
+from zsctl.parse.layouts.base import DATE_LINE, Lines, Parsed, date_follows, make_record
 from zsctl.parse.paragraphs import split_paragraphs
 
 _BULLET = re.compile(r"[•·]\s*(\S.*)")
@@ -52,7 +52,11 @@ def _item(lines: Lines, start: int) -> tuple[list[int], int | None]:
     """Body line indices after the bullet at start, and the date line index if found."""
     body: list[int] = []
     for j in range(start + 1, len(lines)):
-        if lines.chrome[j] is not None or _title(lines, j) is not None:
+        if _title(lines, j) is not None:
+            break
+        if lines.chrome[j] is not None:
+            if date_follows(lines, j, lambda k: _title(lines, k) is not None):
+                continue  # an editor or source line between body and date: inside the item
             break
         text = lines.content(j)
         if text is None:

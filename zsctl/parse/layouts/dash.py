@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zsctl.parse.layouts.base import DATE_LINE, Lines, Parsed, make_record
+from zsctl.parse.layouts.base import DATE_LINE, Lines, Parsed, date_follows, make_record
 from zsctl.parse.paragraphs import split_paragraphs
 
 
@@ -59,6 +59,9 @@ def _block_end(lines: Lines, start: int) -> tuple[int, int | None]:
     while j < len(lines):
         text = lines.content(j)
         if lines.chrome[j] is not None:
+            if date_follows(lines, j, lambda k: lines.content(k) == "-"):
+                j += 1  # an editor or source line between body and date: inside the item
+                continue
             break  # footer chrome ends the block
         if text is None:
             j += 1

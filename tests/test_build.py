@@ -1,0 +1,280 @@
+"""`zsctl build` on a LocalCluster gives exactly what a local ingest gives, resumes, survives.
+
+One generated corpus (bench.generate at a small size, the real seeds among its dumps) plus
+every shape of tests/shapes.py is built once on 2 worker processes and ingested once locally;
+the tests compare the two and then break the build in several ways.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+
+from bench.generate import generate
+from tests import shapes
+from zsctl.build import stages
+from zsctl.build.datasets import MARKER, Folder
+from zsctl.build.load import article_of, load_built
+from zsctl.build.pipeline import STAGES, BuildError, _start, build
+from zsctl.errors import ManifestError, UsageError
+from zsctl.export.schema import FIELDS
+from zsctl.ingest import ingest
+
+ARTICLES = 1500  # records from the generator (the real seeds among them)
+SHAPE_PLAN = [
+    ("plain", 60),
+    ("family", 300),
+    ("family", 40),
+    ("report", 12),
+    ("report", 6),
+    ("boilerplate", 10),
+    ("titles", 30),
+]  # about 500 records more
+
+
+def _add_shapes(seeds: Path) -> int:
+    """Every shape of tests/shapes.py as extra listed dumps: families of near copies, long
+    reports quoted by short items plus true snippets, boilerplate openings, generic titles."""
+    corpus = shapes.build(11, SHAPE_PLAN)
+    index = (seeds / "INDEX.md").read_text(encoding="utf-8")
+    for name, items in corpus.dumps().items():
+        data = shapes.render(items, day=1 + len(name) % 28)
+        (seeds / f"shape{name}").write_bytes(data)
+        sha = hashlib.sha256(data).hexdigest()
+        index += f"| shape{name} | chanyeyuanqu | dash | - | {sha} | shapes |\n"
+    (seeds / "INDEX.md").write_text(index, encoding="utf-8")
+    return len(corpus.items)
+
+
+@pytest.fixture(scope="module")
+def scheduler() -> Iterator[str]:
+    """One LocalCluster of 2 worker processes for the module (each start costs seconds)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster:
+        yield str(cluster.scheduler_address)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory, scheduler: str) -> dict[str, Any]:
+    """The seeds folder, a local ingest's export of it, and a finished build.
+
+    Generating, ingesting and exporting run as their own processes, as a user runs them, so
+    this process stays small (test_hostile measures children that inherit its peak RSS).
+    """
+    base = tmp_path_factory.mktemp("build")
+    seeds = base / "seeds"
+    _run("bench.generate", "--articles", str(ARTICLES), "--seed", "3", "--out", str(seeds), "-q")
+    _add_shapes(seeds)
+    db = base / "local.db"
+    _run("zsctl", "ingest", "--seeds", str(seeds), "--corpus", str(db))
+    export = base / "local.jsonl"
+    _export(db, export)
+    out = base / "built"
+    built = _run(
+        "zsctl", "build", "--seeds", str(seeds), "--out", str(out), "--scheduler", scheduler
+    )
+    return {"seeds": seeds, "export": export, "out": out, "built": built, "base": base}
+
+
+def _run(module: str, *args: str) -> str:
+    """Run `python -m module args` in its own process; its stdout and stderr."""
+    proc = subprocess.run(
+        [sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    return proc.stdout + proc.stderr
+
+
+def _export(db: Path, path: Path) -> None:
+    _run("zsctl", "export", "--corpus", str(db), "-o", str(path))
+
+
+def _rows_by_id(path: Path) -> dict[str, Any]:
+    return {r["id"]: r for r in map(json.loads, path.read_text(encoding="utf-8").splitlines())}
+
+
+def _built_rows(out: Path) -> dict[str, Any]:
+    return {r["id"]: r for r in pq.read_table(out / "articles").to_pylist()}
+
+
+def test_articles_are_row_for_row_the_local_export(corpus: dict[str, Any]) -> None:
+    local = _rows_by_id(corpus["export"])
+    built = _built_rows(corpus["out"])
+    assert sorted(built) == sorted(local)  # the same ids: the same clusters, the same kept texts
+    assert [k for k in local if built[k] != local[k]] == []
+    merged = [r for r in local.values() if r["cluster"]["size"] > 1]
+    assert len(merged) > 50  # the corpus has duplicates to find, or this test proves little
+    kinds = {e["kind"] for r in merged for e in r["cluster"]["edges"]}
+    assert kinds == {"exact", "near", "contained"}  # every tier had something to decide
+    records = sum(r["cluster"]["size"] for r in local.values())
+    assert f"{records} records -> {len(local)} articles" in corpus["built"]
+
+
+def test_articles_dataset_has_the_export_fields_in_order(corpus: dict[str, Any]) -> None:
+    assert tuple(pq.read_schema(next((corpus["out"] / "articles").glob("*.parquet"))).names) == (
+        FIELDS
+    )
+
+
+def test_ingest_from_parquet_gives_the_same_export_bytes(corpus: dict[str, Any]) -> None:
+    db = corpus["base"] / "from-parquet.db"
+    said = _run("zsctl", "ingest", "--from-parquet", str(corpus["out"]), "--corpus", str(db))
+    assert f"-> {len(_built_rows(corpus['out']))} articles" in said
+    path = corpus["base"] / "from-parquet.jsonl"
+    _export(db, path)
+    assert path.read_bytes() == corpus["export"].read_bytes()
+    # A local ingest over the loaded corpus finds nothing to change: the same dumps, same state.
+    again = _run("zsctl", "ingest", "--seeds", str(corpus["seeds"]), "--corpus", str(db))
+    assert "no article changed (0 records re-clustered)" in again
+
+
+def test_a_failed_run_resumes_from_the_last_complete_stage(
+    corpus: dict[str, Any], scheduler: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "resumed"
+    shutil.copytree(corpus["out"], out)
+    # As if the run had died during the edges stage: its marker and everything after it gone.
+    for stage in ("edges", "components", "articles"):
+        (out / stage / MARKER).unlink()
+    shutil.rmtree(out / "articles")
+    stats = build(str(corpus["seeds"]), str(out), scheduler)
+    assert stats.resumed == ["records", "signatures"]
+    assert _built_rows(out) == _built_rows(corpus["out"])
+
+
+def test_other_inputs_start_the_folder_over(tmp_path: Path) -> None:
+    folder = Folder(str(tmp_path / "out"))
+    params = {"format": 1, "seeds": "s", "manifest": "m", "threshold": 0.8}
+    _start(folder, params)
+    folder.mark("records", {"records": 1})
+    _start(folder, params)
+    assert folder.done("records") == {"records": 1}  # the same inputs: kept
+    _start(folder, {**params, "threshold": 0.9})
+    assert folder.done("records") is None  # another threshold: every stage is redone
+    assert folder.read_json("build.json") == {**params, "threshold": 0.9}
+
+
+def test_a_part_left_half_written_is_not_read(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    folder = Folder(str(tmp_path))
+    folder.write("edges/part-0000.parquet", pa.table({"a": ["x"], "b": ["y"]}))
+    (tmp_path / "edges" / ".tmp-0123-part-0001.parquet").write_bytes(b"")  # a killed writer's
+    assert folder.read("edges").to_pylist() == [{"a": "x", "b": "y"}]
+    assert folder.parts("edges") == ["edges/part-0000.parquet"]
+
+
+def test_a_killed_worker_is_survived_or_named_and_a_rerun_completes(tmp_path: Path) -> None:
+    from distributed import Client, LocalCluster
+
+    seeds = tmp_path / "seeds"
+    generate(300, 5, seeds, log=False)
+    ingest(seeds, tmp_path / "local.db")
+    _export(tmp_path / "local.db", tmp_path / "local.jsonl")
+    out = tmp_path / "killed"
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
+        pids = list(client.run(os.getpid).values())
+        killed: list[int] = []
+
+        def kill_once(stage: str, done: int, total: int) -> None:
+            if stage == "records" and done == 1 and not killed:
+                os.kill(pids[0], signal.SIGKILL)  # mid-stage: other tasks are still running
+                killed.append(pids[0])
+
+        try:
+            build(str(seeds), str(out), cluster.scheduler_address, progress=kill_once)
+        except BuildError as exc:
+            assert "run the same command again" in str(exc)
+        assert killed
+        build(str(seeds), str(out), cluster.scheduler_address)
+    assert _built_rows(out) == _rows_by_id(tmp_path / "local.jsonl")
+
+
+def test_urls_for_seeds_and_output(tmp_path: Path) -> None:
+    """fsspec URLs both ways (memory://, so the cluster runs in this process)."""
+    import fsspec
+    from distributed import LocalCluster
+
+    from tests.conftest import SEEDS
+
+    fs = fsspec.filesystem("memory")
+    for f in SEEDS.iterdir():
+        fs.pipe_file(f"/seeds/{f.name}", f.read_bytes())
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster:
+        stats = build("memory://seeds", "memory://out", cluster.scheduler_address)
+    db = tmp_path / "c.db"
+    load_built("memory://out", db)
+    ingest(SEEDS, tmp_path / "local.db")
+    _export(db, tmp_path / "a.jsonl")
+    _export(tmp_path / "local.db", tmp_path / "b.jsonl")
+    assert stats.articles > 0
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+
+
+def test_manifest_rules_are_ingests(seeds_copy: Path, tmp_path: Path) -> None:
+    index = seeds_copy / "INDEX.md"
+    index.write_text(
+        index.read_text(encoding="utf-8")
+        + "| ../outside.txt | x | auto | - | "
+        + "0" * 64
+        + " | |\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ManifestError, match="inside the seeds folder"):
+        build(str(seeds_copy), str(tmp_path / "out"), "local:1")
+    assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+def test_bad_scheduler_and_unfinished_folders_are_usage_errors(tmp_path: Path) -> None:
+    from tests.conftest import SEEDS
+
+    with pytest.raises(UsageError, match="local:N"):
+        build(str(SEEDS), str(tmp_path / "out"), "local:two")
+    with pytest.raises(UsageError, match="not a build folder"):
+        load_built(str(tmp_path), tmp_path / "c.db")
+
+
+def test_components_join_links_transitively_and_name_the_smallest_key() -> None:
+    comp = stages.components([("c", "d"), ("b", "a"), ("d", "b"), ("x", "y")])
+    assert comp == {"a": "a", "b": "a", "c": "a", "d": "a", "x": "x", "y": "x"}
+
+
+def test_article_of_round_trips_the_digest(corpus: dict[str, Any]) -> None:
+    """What ingest --from-parquet rebuilds is the Article build_articles made, digest and all."""
+    from zsctl.store.corpus import connect_read
+
+    db = connect_read(corpus["base"] / "local.db")
+    stored = dict(db.execute("SELECT id, digest FROM articles").fetchall())
+    rows = _built_rows(corpus["out"])
+    assert {k: article_of(r).digest() for k, r in rows.items()} == stored
+
+
+def test_stages_are_listed_in_order() -> None:
+    assert STAGES == ("records", "signatures", "edges", "components", "articles")
+
+
+def test_dumps_are_batched_by_bytes_with_work_for_every_worker() -> None:
+    from zsctl.build.pipeline import BYTES_PER_TASK, _batches
+    from zsctl.seeds.manifest import DumpEntry
+
+    entries = [DumpEntry(f"{k:03d}.txt", "s", "auto", None, "0" * 64, "", k) for k in range(100)]
+    small = _batches(entries, {e.file: 1000 for e in entries}, 8)
+    assert len(small) == 8 and [e for b in small for e in b] == entries  # in order, all of them
+    big = _batches(entries, {e.file: BYTES_PER_TASK // 2 for e in entries}, 8)
+    assert len(big) == 50  # two dumps of half the budget each
+    assert len(_batches(entries[:3], {}, 8)) == 3  # sizes unknown: one dump a task at most
