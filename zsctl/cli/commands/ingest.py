@@ -83,10 +83,10 @@ def ingest(
         stats = load_built(from_parquet, path, wait=wait)
         _summary(stats, str(path))
         return 0
-    stats = None
+    done: IngestStats | None = None
     try:
         with _progress() as progress:
-            stats = run_ingest(
+            done = stats = run_ingest(
                 seeds_path(seeds),
                 path,
                 threshold=threshold_value(threshold),
@@ -101,8 +101,8 @@ def ingest(
         return 1 if stats.failed or problems else 0
     except KeyboardInterrupt:
         # Outside ingest()'s own handling: before it began, or after it returned.
-        done = "was updated" if stats is not None and stats.committed else "was not changed"
-        raise Interrupted(f"interrupted; the corpus {done}") from None
+        what = "was updated" if done is not None and done.committed else "was not changed"
+        raise Interrupted(f"interrupted; the corpus {what}") from None
 
 
 def _report(stats: IngestStats, corpus: str, json: bool, changes: bool) -> None:
