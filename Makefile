@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint format check ingest bench bench-smoke fuzz clean
+.PHONY: demo test lint format check ingest bench bench-smoke fuzz torture clean
 
 # pip's own chatter goes to a log, shown only if the install fails.
 $(STAMP): pyproject.toml
@@ -55,6 +55,11 @@ bench: $(STAMP)
 ## fuzz: fuzz decode and parse for 10 minutes (not in CI); failing inputs go to fuzz-failures/
 fuzz: $(STAMP)
 	$(BIN)/python scripts/fuzz.py --minutes 10
+
+## torture: issue 12's attacks (kill, signals, swaps, full disks, readers) with random timings
+## for 10 minutes (not in CI; disk-full needs root); prints a table of attempts and failures
+torture: $(STAMP)
+	$(BIN)/python scripts/torture.py --minutes 10
 
 ## bench-smoke: the benchmark's self-test and a 2,000-article generator check (seconds)
 bench-smoke: $(STAMP)

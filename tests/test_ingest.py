@@ -16,6 +16,7 @@ import pytest
 from tests.conftest import SEEDS
 from zsctl.errors import CorpusError, ManifestError
 from zsctl.ingest import ingest
+from zsctl.seeds.dumps import DumpBytes
 from zsctl.store.corpus import connect_read, write_lock
 
 HEADER = "| file | site | layout | fetched | sha256 | note |\n|---|---|---|---|---|---|\n"
@@ -326,13 +327,13 @@ def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     import zsctl.parse.worker as worker
 
     reads: list[str] = []
-    real = worker.read_dump
+    real = worker.read_dump_stat
 
-    def counting(path: Path, *args: object, **kwargs: object) -> bytes:
+    def counting(path: Path, *args: object, **kwargs: object) -> DumpBytes:
         reads.append(path.name)
         return real(path, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(worker, "read_dump", counting)
+    monkeypatch.setattr(worker, "read_dump_stat", counting)
     return reads
 
 
@@ -362,7 +363,7 @@ def test_a_same_size_edit_is_seen_by_its_mtime(tmp_path: Path) -> None:
     dump = seeds / "003_c.txt"
     dump.write_bytes(dump.read_bytes().replace(b"2025-06-30", b"2025-06-29"))
     _age(seeds, 30)
-    after = ingest(seeds, corpus)
+    after = ingest(seeds, corpus, accept_changed=True)  # the row's sha256 is the old one
     assert after.parsed == 1
     with connect_read(corpus) as db:
         assert db.execute("SELECT date FROM records WHERE dump = '003_c.txt'").fetchone() == (
@@ -380,7 +381,7 @@ def test_an_edit_that_restores_the_mtime_is_still_seen(tmp_path: Path) -> None:
     dump.write_bytes(dump.read_bytes().replace(b"2025-06-30", b"2025-06-29"))
     os.utime(dump, ns=(before.st_atime_ns, before.st_mtime_ns))  # as `touch -r` or `cp -p`
     assert dump.stat().st_mtime_ns == before.st_mtime_ns and dump.stat().st_size == before.st_size
-    assert ingest(seeds, corpus).parsed == 1  # the ctime moved on
+    assert ingest(seeds, corpus, accept_changed=True).parsed == 1  # the ctime moved on
 
 
 def test_just_written_dumps_are_hashed_again(

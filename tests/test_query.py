@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from zsctl.errors import CorpusError, DumpReadError, NotFoundError, UsageError, ZsctlError
+from zsctl.errors import (
+    CorpusError,
+    DumpChangedError,
+    DumpReadError,
+    NotFoundError,
+    UsageError,
+    ZsctlError,
+)
 from zsctl.export import encode, schema
 from zsctl.export import files as export
 from zsctl.model import Article
@@ -282,11 +289,10 @@ def test_raw_sources_are_the_dump_lines(db: sqlite3.Connection, corpus: tuple[Pa
     assert not any(r.changed for r in raw)
 
 
-def test_raw_notices_a_changed_dump(db: sqlite3.Connection, corpus: tuple[Path, Path]) -> None:
+def test_raw_refuses_a_changed_dump(db: sqlite3.Connection, corpus: tuple[Path, Path]) -> None:
     (corpus[1] / "002_c.txt").write_text("changed\n", encoding="utf-8")
-    raw = qraw.raw_sources(db, corpus[1], articles.detail(db, "bbbb00000004").sources)
-    assert raw[0].changed
-    assert raw[0].lines == ["changed"]
+    with pytest.raises(DumpChangedError, match="changed since the ingest"):
+        qraw.raw_sources(db, corpus[1], articles.detail(db, "bbbb00000004").sources)
 
 
 def test_raw_refuses_a_dump_outside_the_seeds(

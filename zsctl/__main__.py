@@ -11,6 +11,12 @@ def main() -> None:
     Plain `list`, `show` and `grep` command lines run without loading Typer (zsctl.cli.fast);
     everything else, and every usage error, goes through the Typer app.
     """
+    import signal
+
+    # Until a command runs (zsctl.cli.invoke turns these into one line), Ctrl-C or SIGTERM
+    # during start-up ends zsctl quietly, not with a traceback from whatever was importing.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _interrupted_starting)
     argv = sys.argv[1:]
     from zsctl.cli.fast import run as run_fast
 
@@ -20,6 +26,13 @@ def main() -> None:
     from zsctl.cli.app import run
 
     run(argv)
+
+
+def _interrupted_starting(signum: int, _frame: object) -> None:
+    import os
+
+    os.write(2, b"error: interrupted\n")
+    os._exit(128 + signum)
 
 
 if __name__ == "__main__":

@@ -53,3 +53,13 @@ class DumpTooLargeError(DecodeError):
 
 class DumpReadError(ZsctlError):
     """A dump cannot be read: missing, not a regular file, or an I/O error."""
+
+
+class DumpChangedError(DumpReadError):
+    """A dump changed while it was read, or is not the one INDEX.md (or the corpus) knows."""
+
+
+class Interrupted(ZsctlError):
+    """SIGINT or SIGTERM stopped the command; the CLI exits 128 + the signal's number."""
+
+    exit_code = 130

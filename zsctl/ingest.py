@@ -10,8 +10,10 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from zsctl.dedup import stage
 from zsctl.dedup.changes import Changes
-from zsctl.errors import CorpusError
+from zsctl.errors import CorpusError, Interrupted
 from zsctl.model import Record
 from zsctl.parse.identity import identity, stale
 from zsctl.parse.rules import ChromeRules, rules_for_seeds
@@ -33,6 +35,7 @@ from zsctl.seeds.manifest import DumpEntry, read_manifest
 from zsctl.seeds.problems import Problem
 from zsctl.store import log, writes
 from zsctl.store.corpus import connect_for_ingest, rebuild_hint, write_lock
+from zsctl.store.verify import check_before_ingest
 
 # (phase, done, total or None, info): "parse" after each dump, "cluster", "articles" after each
 # article, "index"; a phase starts with done 0 and ends with done == total.
@@ -63,6 +66,7 @@ class IngestStats:
     # parsed again (rules or parser changed, --reparse).
     problems: dict[str, list[Problem]] = field(default_factory=dict)
     reparsed_why: list[str] = field(default_factory=list)
+    committed: bool = False  # the transaction committed (an interrupt after it changed nothing)
 
     def summary(self) -> dict[str, object]:
         """What the ingest log keeps of it."""
@@ -83,11 +87,12 @@ class IngestStats:
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    """How this ingest parses: the rules in force, --strict and --reparse."""
+    """How this ingest parses: the rules in force, --strict, --reparse, --accept-changed."""
 
     rules: ChromeRules
     strict: bool
     reparse: bool
+    accept_changed: bool = False  # store dumps whose sha256 is not their INDEX.md row's
 
 
 def ingest(
@@ -99,22 +104,49 @@ def ingest(
     progress: Progress | None = None,
     strict: bool = False,
     reparse: bool = False,
+    accept_changed: bool = False,
 ) -> IngestStats:
-    """Bring the corpus in line with INDEX.md; all or nothing, never a half-written corpus."""
+    """Bring the corpus in line with INDEX.md; all or nothing, never a half-written corpus.
+
+    A dump whose bytes are not the ones its INDEX.md row lists is skipped, unless
+    `accept_changed`. Ctrl-C or SIGTERM (as KeyboardInterrupt) becomes Interrupted.
+    """
     dump_limits()  # a bad $ZSCTL_MAX_DUMP_* is a usage error now, not a failure per dump
     # 1. manifest
     manifest = read_manifest(seeds)  # any site id: a new one gets the common rules
     manifest.raise_if_problems()
-    plan = _Plan(rules_for_seeds(seeds), strict, reparse)
+    plan = _Plan(rules_for_seeds(seeds), strict, reparse, accept_changed)
     stats = IngestStats(dumps=len(manifest.entries))
+    try:
+        _locked(seeds, corpus, manifest.entries, stats, wait, progress, threshold, plan)
+    except KeyboardInterrupt:
+        changed = "the corpus was updated" if stats.committed else "the corpus was not changed"
+        raise Interrupted(f"interrupted; {changed}") from None
+    stats.seconds = time.monotonic() - stats.started
+    return stats
+
+
+def _locked(
+    seeds: Path,
+    corpus: Path,
+    entries: list[DumpEntry],
+    stats: IngestStats,
+    wait: bool,
+    progress: Progress | None,
+    threshold: float,
+    plan: _Plan,
+) -> None:
+    """Stages 2-6 under the corpus's write lock, in one transaction."""
     # Workers first: forked later, they would inherit the lock file and the database, and a
     # killed ingest's orphaned workers would hold the lock for ever.
-    with worker_pool(len(manifest.entries)) as pool, write_lock(corpus, wait):
+    with worker_pool(len(entries)) as pool, write_lock(corpus, wait):
         db, stats.set_aside = connect_for_ingest(corpus)
         try:
-            entries = manifest.entries
+            check_before_ingest(db)
             _in_transaction(
-                db, lambda: _stages(db, seeds, entries, threshold, stats, progress, pool, plan)
+                db,
+                lambda: _stages(db, seeds, entries, threshold, stats, progress, pool, plan),
+                stats,
             )
         except sqlite3.OperationalError as exc:
             raise CorpusError(
@@ -122,28 +154,36 @@ def ingest(
                 "or check permissions, then run ingest again",
                 path=str(corpus),
             ) from None
-        except sqlite3.DatabaseError as exc:
-            raise CorpusError(rebuild_hint(corpus, str(exc)), path=str(corpus)) from None
+        except (sqlite3.DatabaseError, zlib.error, json.JSONDecodeError) as exc:
+            # A corpus damaged past what check_before_ingest samples: a record's stored body
+            # or districts no longer decode.
+            raise CorpusError(rebuild_hint(corpus, f"damaged: {exc}"), path=str(corpus)) from None
         finally:
             db.close()
-    stats.seconds = time.monotonic() - stats.started
-    return stats
 
 
-def _in_transaction(db: sqlite3.Connection, stages: Callable[[], bool]) -> None:
+def _in_transaction(db: sqlite3.Connection, stages: Callable[[], bool], stats: IngestStats) -> None:
     """Stages 2-6 in one write transaction; WAL readers see the previous corpus throughout.
 
     `stages` returns False when nothing changed, and the transaction is rolled back.
+    `stats.committed` says whether it was committed, also when Ctrl-C interrupts: a signal
+    that arrives during COMMIT is raised as soon as COMMIT returns, so the transaction is
+    gone (committed) though the code after it never ran.
     """
     db.execute("BEGIN IMMEDIATE")
+    committing = False
     try:
         if stages():
+            committing = True
             db.execute("COMMIT")
+            stats.committed = True
         else:
             db.execute("ROLLBACK")
-    except BaseException:
+    except BaseException as exc:
         if db.in_transaction:  # on a full disk SQLite may already have rolled back
             db.execute("ROLLBACK")
+        elif committing and isinstance(exc, KeyboardInterrupt):
+            stats.committed = True
         raise
 
 
@@ -171,7 +211,7 @@ def _stages(
     fresh: dict[str, str] = {}
     restat = 0
     current = {f: k for f, k in known.items() if f not in old.files}
-    outcomes = read_all(seeds, entries, current, pool, plan.rules)
+    outcomes = read_all(seeds, entries, current, pool, plan.rules, plan.accept_changed)
     for outcome in _checked(outcomes, seeds, entries, plan):
         # The list itself: problems seen across dumps are added to it after the last one.
         stats.problems[str(seeds / outcome.file)] = outcome.problems

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from concurrent.futures import Executor
@@ -25,17 +26,31 @@ def worker_pool(dumps: int) -> Iterator[Executor | None]:
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(os.getpid(),)) as pool:
+    # Ctrl-C and SIGTERM wait until the workers are forked: raised inside fork's handlers
+    # (logging's locks) they print "Exception ignored" tracebacks. The pool's thread keeps
+    # them blocked, so they always reach this one.
+    stopping = {signal.SIGINT, signal.SIGTERM}
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, stopping)
+    try:
+        pool = ProcessPoolExecutor(workers, initializer=_worker_init, initargs=(os.getpid(),))
         # ProcessPoolExecutor forks on first use; make that now, not after the clustering.
         list(pool.map(abs, range(workers)))
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    try:
         yield pool
+    except BaseException:
+        # Ctrl-C, SIGTERM or an error: drop the dumps still queued (an ingest of thousands
+        # would otherwise parse them all before it could stop); running chunks finish.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _worker_init(parent: int) -> None:
     """In a worker: leave Ctrl-C to the parent, and die with it rather than linger as an orphan."""
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # one message from the parent, no tracebacks
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # blocked while forking
     if sys.platform.startswith("linux"):
         import ctypes
 

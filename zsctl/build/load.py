@@ -44,7 +44,7 @@ def load_built(build_dir: str, corpus: Path, *, wait: bool = False) -> IngestSta
     with write_lock(corpus, wait):
         db, stats.set_aside = connect_for_ingest(corpus)
         try:
-            _in_transaction(db, lambda: _load(db, folder, float(params["threshold"]), stats))
+            _in_transaction(db, lambda: _load(db, folder, float(params["threshold"]), stats), stats)
         except sqlite3.OperationalError as exc:
             raise CorpusError(
                 f"writing the corpus failed ({exc}); nothing was changed. Free disk space "

@@ -48,6 +48,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("serve", "serve", "serve"),
     Command("sites", "sites", "sites"),
     Command("seeds", "seeds", "seeds"),
+    Command("doctor", "doctor", "doctor"),
 )
 BY_NAME = {c.name: c for c in COMMANDS}
 

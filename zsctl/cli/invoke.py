@@ -7,6 +7,7 @@ the same way whichever parsed its command line. Typer-free, like everything the 
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -20,6 +21,7 @@ def invoke(fn: Callable[..., int], values: dict[str, Any]) -> int:
     from zsctl.cli.params import call
     from zsctl.errors import ZsctlError
 
+    signals = _catch_signals()
     try:
         try:
             return call(fn, values, GROUPS) or 0
@@ -29,9 +31,15 @@ def invoke(fn: Callable[..., int], values: dict[str, Any]) -> int:
             finish()  # a pager holding output shows it now
     except ZsctlError as exc:
         from zsctl.cli.output import inert, message
+        from zsctl.errors import Interrupted
 
         message(f"error: {inert(str(exc))}", style="red")
-        return exc.exit_code
+        return 128 + _caught[-1] if isinstance(exc, Interrupted) and _caught else exc.exit_code
+    except KeyboardInterrupt:
+        from zsctl.cli.output import message
+
+        message("error: interrupted", style="red")
+        return 128 + (_caught[-1] if _caught else signal.SIGINT)
     except BrokenPipeError:
         quiet_broken_pipe()
         return 0
@@ -45,6 +53,32 @@ def invoke(fn: Callable[..., int], values: dict[str, Any]) -> int:
             style="red",
         )
         return 1
+    finally:
+        _restore(signals)
+
+
+_caught: list[int] = []  # the signals that stopped the command, for its exit code
+_STOPPING = (signal.SIGINT, signal.SIGTERM)
+
+
+def _catch_signals() -> dict[int, Any]:
+    """Ctrl-C and SIGTERM both raise KeyboardInterrupt, which every command turns into one line
+    (ingest: whether the corpus changed) and exit 128 + the signal, never a traceback."""
+    _caught.clear()
+    try:
+        return {sig: signal.signal(sig, _stop) for sig in _STOPPING}
+    except ValueError:  # not the main thread: Python handles signals there only
+        return {}
+
+
+def _stop(signum: int, _frame: object) -> None:
+    _caught.append(signum)
+    raise KeyboardInterrupt
+
+
+def _restore(previous: dict[int, Any]) -> None:
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
 
 
 def quiet_broken_pipe() -> None:

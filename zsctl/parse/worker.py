@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -12,10 +13,16 @@ from zsctl.model import DumpSummary, LineKind, Record
 from zsctl.parse.dump import parse_dump
 from zsctl.parse.rules import ChromeRules
 from zsctl.seeds.check import dump_problems
-from zsctl.seeds.dumps import DumpLimits, dump_limits, read_dump, sha256_of
+from zsctl.seeds.dumps import (
+    DumpLimits,
+    dump_limits,
+    listed_mismatch,
+    read_dump_stat,
+    sha256_of,
+)
 from zsctl.seeds.manifest import DumpEntry
 from zsctl.seeds.problems import Problem
-from zsctl.seeds.statcache import stat_key
+from zsctl.seeds.statcache import stat_key, stat_key_of
 
 Known = tuple[
     str, str, str, str | None
@@ -44,21 +51,31 @@ def read_one(
     known: tuple[str, str, str] | None,
     limits: DumpLimits,
     rules: ChromeRules,
+    accept_changed: bool = False,
 ) -> DumpOutcome:
-    """Hash a dump and, unless it is unchanged, parse it and place each record's districts."""
+    """Hash a dump and, unless it is unchanged, parse it and place each record's districts.
+
+    Its bytes must hash to the sha256 its INDEX.md row lists (unless `accept_changed`): what is
+    stored is what the manifest vouches for, not whatever file sits under the name.
+    """
     from zsctl.districts import assign
 
     out = DumpOutcome(entry.file)
-    if not (seeds / entry.file).exists():
+    if not os.path.lexists(seeds / entry.file):
         out.error = "listed in INDEX.md but missing; kept what was stored"
         return out
-    out.stat = stat_key(seeds / entry.file)  # before reading: a later change shows next time
     try:
-        data = read_dump(seeds / entry.file, entry.file, limits)
+        got = read_dump_stat(seeds / entry.file, entry.file, limits)
     except ZsctlError as exc:
         out.error = f"{exc.message}; skipped, kept what was stored"
         return out
+    data = got.data
+    out.stat = stat_key_of(got.info)  # taken before reading: a later change shows next time
     out.size, out.digest = len(data), sha256_of(data)
+    mismatch = listed_mismatch(out.digest, entry.sha256, entry.line)
+    if mismatch and not accept_changed:
+        out.error = f"{mismatch} (or ingest with --accept-changed); skipped, kept what was stored"
+        return out
     if known == (out.digest, entry.site, entry.layout):
         out.unchanged = True
         return out
@@ -88,14 +105,19 @@ def read_one(
 
 
 def _unchanged_by_stat(
-    seeds: Path, entries: list[DumpEntry], known: dict[str, Known]
+    seeds: Path, entries: list[DumpEntry], known: dict[str, Known], accept_changed: bool
 ) -> tuple[list[DumpOutcome], list[DumpEntry]]:
-    """Dumps whose stat_key matches the last ingest's (not re-read), and the rest."""
+    """Dumps whose stat_key matches the last ingest's (not re-read), and the rest.
+
+    Only a dump stored with the sha256 its row lists now is vouched for by its stat: after the
+    row changed, the dump is read and checked again.
+    """
     same: list[DumpOutcome] = []
     rest: list[DumpEntry] = []
     for e in entries:
         k = known.get(e.file)
-        if k is not None and k[1:3] == (e.site, e.layout) and k[3] is not None:
+        listed = accept_changed or (k is not None and k[0] == e.sha256)
+        if k is not None and listed and k[1:3] == (e.site, e.layout) and k[3] is not None:
             key = stat_key(seeds / e.file)
             if key is not None and key == k[3]:
                 same.append(DumpOutcome(e.file, size=int(key.split(":")[0]), unchanged=True))
@@ -110,12 +132,14 @@ def read_all(
     known: dict[str, Known],
     pool: Executor | None,
     rules: ChromeRules,
+    accept_changed: bool = False,
 ) -> Iterator[DumpOutcome]:
     """Read dumps in order; in the worker pool when there is one (parsing is CPU-bound)."""
-    same, entries = _unchanged_by_stat(seeds, entries, known)
+    same, entries = _unchanged_by_stat(seeds, entries, known, accept_changed)
     yield from same
     limits = dump_limits()
-    args = [(seeds, e, _content_key(known.get(e.file)), limits, rules) for e in entries]
+    key = _content_key
+    args = [(seeds, e, key(known.get(e.file)), limits, rules, accept_changed) for e in entries]
     if pool is None:
         yield from (read_one(*a) for a in args)
     elif args:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from zsctl.errors import DumpReadError
+from zsctl.errors import DumpChangedError, DumpReadError
 from zsctl.query.articles import SourceRecord
 
 
@@ -46,5 +46,12 @@ def _dump_lines(db: sqlite3.Connection, seeds: Path, dump: str) -> tuple[list[st
         )
     data = read_dump(path)  # as ingest reads it: regular files under the size limit only
     row = db.execute("SELECT sha256 FROM dumps WHERE file = ?", (dump,)).fetchone()
-    changed = row is None or row[0] != sha256_of(data)
-    return split_lines(decode_bytes(data, dump).text), changed
+    if row is None or row[0] != sha256_of(data):
+        # Its lines have moved or gone: printing lines first..last would show another
+        # article's text under this record's heading.
+        raise DumpChangedError(
+            "the dump changed since the ingest (its sha256 is not the one stored), so its "
+            "lines would not be this record's: run `zsctl ingest`, then `show --raw` again",
+            path=str(path),
+        )
+    return split_lines(decode_bytes(data, dump).text), False

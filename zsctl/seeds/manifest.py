@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +16,11 @@ from zsctl.seeds.problems import Problem
 MANIFEST_NAME = "INDEX.md"
 COLUMNS = ("file", "site", "layout", "fetched", "sha256", "note")
 LAYOUT_CHOICES = ("auto", *LAYOUTS)  # `auto` detects the layout from the dump
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*\.txt$")
+# Dump names: what scrapers write, and what every file system, shell and CI log takes as it
+# is (no quoting, no look-alike characters, no names that read as options). See README.
+ALLOWED_CHARS = frozenset(string.ascii_letters + string.digits + "_.-")
+ALLOWED_NAMES = "A-Z a-z 0-9 '_' '.' '-', starting with a letter or digit and ending in .txt"
+MAX_NAME_BYTES = 255  # NAME_MAX on Linux and macOS: no longer name can exist
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SEPARATOR_CELL = re.compile(r"^:?-{3,}:?$")
@@ -171,23 +177,52 @@ def _row(
     )
 
 
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot be a dump's name in INDEX.md, or None: the first reason that applies."""
+    size = len(os.fsencode(name))
+    if "/" in name or "\\" in name or name in (".", ".."):
+        why = "is a path; a row names a file directly in the seeds folder (no folder, '..' or /)"
+    elif size > MAX_NAME_BYTES:
+        why = f"is {size} bytes long, over the {MAX_NAME_BYTES} bytes a file name can have"
+    elif not name.endswith(".txt"):
+        why = "does not end in .txt"
+    elif not (name[0].isascii() and name[0].isalnum()):
+        why = "does not start with a letter or digit"
+    elif bad := next((c for c in name if c not in ALLOWED_CHARS), None):
+        why = f"holds the character {bad!r}, which dump names do not allow"
+    else:
+        return None
+    shown = name if len(name) <= 60 else name[:40] + "…" + name[-12:]
+    return f"file {shown!r} {why}; dump names use {ALLOWED_NAMES}"
+
+
 def _file_error(name: str, seeds_dir: Path) -> str | None:
     """Refuse names that could read outside the seeds folder: paths, '..', links that escape."""
-    if not _SAFE_NAME.match(name) or "/" in name or "\\" in name:
-        return (
-            f"file {name!r} must be a plain *.txt name inside the seeds folder "
-            "(no directories, '..' or absolute paths)"
-        )
+    problem = name_problem(name)
+    if problem:
+        return problem
     target = seeds_dir / name
-    if target.is_symlink():
-        try:
-            resolved = dump_path(seeds_dir, name)
-        except CorpusError as exc:
-            if "outside" not in exc.message:
-                return f"file {name!r} is a symlink loop; replace it with the dump itself"
-            where = str(target.resolve(strict=False))
-            return f"file {name!r} is a symlink that points outside the seeds folder ({where!r})"
-        if resolved.parent != seeds_dir.resolve():
-            where = str(resolved)
-            return f"file {name!r} is a symlink that points outside the seeds folder ({where!r})"
+    if not target.is_symlink():
+        return None
+    # The reader follows one link to another plain name of the folder and nothing else
+    # (seeds/dumps.py), so that is all a row may name.
+    try:
+        link = os.readlink(target)
+        resolved = dump_path(seeds_dir, name)
+    except OSError as exc:
+        return f"file {name!r} is a symlink that cannot be read ({exc.strerror})"
+    except CorpusError as exc:
+        if "outside" not in exc.message:
+            return f"file {name!r} is a symlink loop; replace it with the dump itself"
+        where = str(target.resolve(strict=False))
+        return f"file {name!r} is a symlink that points outside the seeds folder ({where!r})"
+    if resolved.parent != seeds_dir.resolve():
+        return (
+            f"file {name!r} is a symlink that points outside the seeds folder ({str(resolved)!r})"
+        )
+    if "/" in link or (seeds_dir / link).is_symlink():
+        return (
+            f"file {name!r} is a symlink to {link!r}; a dump may only be a link to another "
+            "file of the seeds folder by its plain name: replace it with that name or the dump"
+        )
     return None

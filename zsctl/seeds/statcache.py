@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 import time
 from pathlib import Path
@@ -17,9 +18,14 @@ def stat_key(path: Path) -> str | None:
     be written again within the clock's resolution without any of them changing.
     """
     try:
-        st = path.stat()
+        st = path.lstat()  # a symlink is not vouched for: dumps are read without following one
     except OSError:
         return None
+    return stat_key_of(st)
+
+
+def stat_key_of(st: os.stat_result) -> str | None:
+    """stat_key of fields already taken (the fstat of the descriptor a dump was read from)."""
     if not stat.S_ISREG(st.st_mode):
         return None
     if time.time_ns() - st.st_mtime_ns < RACY_NS:

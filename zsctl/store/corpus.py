@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import sqlite3
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -112,42 +114,182 @@ CREATE TABLE grams (gram INTEGER PRIMARY KEY, postings BLOB NOT NULL);
 """
 
 
+# What SQLite's URI parser reads specially in a path: %HH escapes, '?' (the query) and '#'.
+_URI_QUOTE = str.maketrans({"%": "%25", "?": "%3f", "#": "%23"})
+
+
+def corpus_uri(path: Path, **params: str) -> str:
+    """A SQLite URI for `path`, quoted: '?', '#' and '%41' in a name are part of the name."""
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return f"file:{str(path.absolute()).translate(_URI_QUOTE)}?{query}"
+
+
+def db_file(db: sqlite3.Connection) -> Path:
+    """The file a connection has open (for messages that name it)."""
+    return Path(db.execute("PRAGMA database_list").fetchone()[2])
+
+
 def connect_read(path: Path, immutable: bool = False) -> sqlite3.Connection:
-    """Open an existing corpus read-only; a missing or foreign file is a clear error.
+    """Open an existing corpus read-only; a missing, unfinished or foreign file is a clear error.
 
     `immutable` (for `zsctl serve`) promises SQLite that nothing writes the file meanwhile:
-    then not even a -wal or -shm file is made beside it.
+    then not even a -wal or -shm file is made beside it. In a folder this process cannot write
+    (a read-only mount, chmod 555) SQLite could not create the `-shm` file a WAL reader needs,
+    so the corpus is opened immutable too: nothing can be writing it there. See SECURITY.md.
     """
-    if not path.is_file():
+    _refuse_unusable(path)
+    immutable = immutable or not os.access(path.parent, os.W_OK)
+    if immutable:
+        _refuse_pending_wal(path)
+    try:
+        return _open_read(path, immutable)
+    except sqlite3.DatabaseError as exc:
+        error = exc
+    name = getattr(error, "sqlite_errorname", "")
+    if not immutable and name.startswith(_NO_ROOM) and not _wal_has_commits(path):
+        # A full disk leaves no room for the -shm index a WAL reader creates. With no
+        # write-ahead log to merge, the main file is the whole corpus: read it as it is.
+        try:
+            return _open_read(path, True)
+        except sqlite3.DatabaseError as exc:
+            error = exc
+    raise CorpusError(_sqlite_problem(path, error, writing=False), path=str(path))
+
+
+_NO_ROOM = ("SQLITE_IOERR", "SQLITE_FULL", "SQLITE_CANTOPEN")
+
+
+def _open_read(path: Path, immutable: bool) -> sqlite3.Connection:
+    """A read-only connection whose corpus passed the version check."""
+    params = {"mode": "ro", **({"immutable": "1"} if immutable else {})}
+    db = sqlite3.connect(corpus_uri(path, **params), uri=True)
+    try:
+        db.execute("PRAGMA query_only = ON")
+        _check_version(db, path)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _wal_has_commits(path: Path) -> bool:
+    """Whether a write-ahead log beside the corpus holds anything (an ingest wrote to it)."""
+    wal = path.with_name(path.name + "-wal")
+    try:
+        return wal.stat().st_size > 0
+    except OSError:
+        return False
+
+
+def _refuse_unusable(path: Path) -> None:
+    """No file, a folder, or the empty file a first ingest killed at once leaves."""
+    try:
+        info = path.stat()
+    except OSError:
+        info = None
+    if info is None or not stat.S_ISREG(info.st_mode):
         raise CorpusError(
             f"no corpus at {path}; build it with `zsctl ingest` (or set --corpus / ZSCTL_CORPUS)",
             path=str(path),
         )
-    try:
-        mode = "immutable=1" if immutable else "mode=ro"
-        db = sqlite3.connect(f"file:{path}?{mode}", uri=True)
-        db.execute("PRAGMA query_only = ON")
-        _check_version(db, path)
-    except sqlite3.DatabaseError as exc:
-        raise CorpusError(rebuild_hint(path, str(exc)), path=str(path)) from None
-    return db
+    if info.st_size == 0 and not _wal_has_commits(path):
+        raise CorpusError(
+            "the corpus file is empty: a first ingest was stopped before it wrote anything "
+            "(an unfinished first ingest); build it with `zsctl ingest`",
+            path=str(path),
+        )
+
+
+def _refuse_pending_wal(path: Path) -> None:
+    """A write-ahead log left in a read-only folder holds commits an immutable read would miss."""
+    if _wal_has_commits(path):
+        raise CorpusError(
+            f"the corpus has a write-ahead log ({path.name}-wal) that cannot be merged in this "
+            "read-only folder, so reading it would miss the last ingest; open it once where "
+            "the folder is writable (or copy the folder somewhere writable)",
+            path=str(path),
+        )
 
 
 def connect_write(path: Path) -> sqlite3.Connection:
     """Open (creating if needed) the corpus for an ingest; WAL lets readers keep reading."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _writable_folder(path)
+    _refuse_hard_links(path)
     try:
         db = sqlite3.connect(path, isolation_level=None)
         db.execute("PRAGMA busy_timeout = 10000")
         # A large page cache keeps the indexes being rewritten in memory.
         db.execute("PRAGMA cache_size = -262144")
         if db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
-            _create(db)
+            _create(db)  # new, or the empty file of a first ingest that was stopped
         _check_version(db, path)
     except sqlite3.DatabaseError as exc:
-        raise CorpusError(rebuild_hint(path, str(exc)), path=str(path)) from None
+        raise CorpusError(_sqlite_problem(path, exc, writing=True), path=str(path)) from None
     db.execute("PRAGMA foreign_keys = ON")
     return db
+
+
+def _writable_folder(path: Path) -> None:
+    """The corpus's folder exists (made if need be) and this process may write in it."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CorpusError(
+            _os_problem(path.parent, exc, "create the corpus folder"), path=str(path)
+        ) from None
+    if not os.access(path.parent, os.W_OK):
+        raise CorpusError(
+            f"cannot write in {path.parent} (read-only file system or no permission); ingest "
+            "needs a writable folder: pass --corpus with a path in one",
+            path=str(path),
+        )
+
+
+def _refuse_hard_links(path: Path) -> None:
+    """SQLite finds a corpus's journal by name: two names for one file could corrupt it."""
+    try:
+        info = path.stat()
+    except OSError:
+        return
+    links = info.st_nlink
+    if stat.S_ISREG(info.st_mode) and links > 1:
+        raise CorpusError(
+            f"the corpus file has {links} names (hard links); SQLite keeps its journal by name, "
+            "so writing it through two names could corrupt it: remove the other links "
+            f"(`find / -xdev -samefile {path}` lists them), or copy the file",
+            path=str(path),
+        )
+
+
+def _sqlite_problem(path: Path, exc: sqlite3.DatabaseError, *, writing: bool) -> str:
+    """One line for an SQLite error on opening: the fix for its kind, not always a rebuild."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name == "SQLITE_FULL":
+        return f"the disk is full ({exc}); free disk space, then run ingest again"
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
+        what = "write" if writing else "open"
+        return (
+            f"cannot {what} the corpus ({exc}); check the permissions of {path} and its "
+            "folder" + (", or ingest into a writable folder with --corpus" if writing else "")
+        )
+    if name.startswith(("SQLITE_IOERR", "SQLITE_BUSY", "SQLITE_LOCKED")):
+        return (
+            f"cannot use the corpus now ({exc}); check the disk, or wait for the program using it"
+        )
+    return rebuild_hint(path, str(exc))
+
+
+def _os_problem(path: Path, exc: OSError, doing: str) -> str:
+    """One line for an OSError: what failed, why, and the fix for the usual causes."""
+    fixes = {
+        errno.ENOSPC: "free disk space, then run ingest again",
+        errno.EDQUOT: "free space under your quota, then run ingest again",
+        errno.EROFS: "the file system is read-only: pass --corpus with a path on a writable one",
+        errno.EACCES: "no permission: fix the folder's permissions or pass another --corpus",
+        errno.EPERM: "not permitted: fix the folder's permissions or pass another --corpus",
+    }
+    fix = fixes.get(exc.errno or 0, "check the path and the disk")
+    return f"cannot {doing} {path}: {exc.strerror}; {fix}"
 
 
 def _create(db: sqlite3.Connection) -> None:
@@ -162,6 +304,14 @@ def _create(db: sqlite3.Connection) -> None:
 
 def _check_version(db: sqlite3.Connection, path: Path) -> None:
     app_id = db.execute("PRAGMA application_id").fetchone()[0]
+    if app_id == 0 and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+        # No table at all: a first ingest stopped before its schema was committed (ingest
+        # builds into it; an empty file of another program has nothing to lose either).
+        raise CorpusError(
+            "the corpus holds nothing yet: a first ingest was stopped before it wrote anything "
+            "(an unfinished first ingest); build it with `zsctl ingest`",
+            path=str(path),
+        )
     if app_id != APPLICATION_ID:
         raise CorpusError(rebuild_hint(path, "not a zsctl corpus"), path=str(path))
     row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -192,11 +342,14 @@ def connect_for_ingest(path: Path) -> tuple[sqlite3.Connection, Path | None]:
         if exc.found > CORPUS_SCHEMA_VERSION:
             raise  # written by a newer zsctl: refuse rather than lose what it knows
         aside = path.with_name(f"{path.name}.v{exc.found}.bak")
-        for suffix in ("-wal", "-shm"):
-            extra = path.with_name(path.name + suffix)
-            if extra.exists():
-                extra.rename(aside.with_name(aside.name + suffix))
-        path.rename(aside)  # atomic; the old corpus survives whatever happens next
+        try:
+            for suffix in ("-wal", "-shm"):
+                extra = path.with_name(path.name + suffix)
+                if extra.exists():
+                    extra.rename(aside.with_name(aside.name + suffix))
+            path.rename(aside)  # atomic; the old corpus survives whatever happens next
+        except OSError as exc:
+            raise CorpusError(_os_problem(path, exc, "set aside"), path=str(path)) from None
         return connect_write(path), aside
 
 
@@ -208,27 +361,55 @@ def rebuild_hint(path: Path, why: str) -> str:
     )
 
 
+def lock_file(path: Path) -> Path:
+    """The lock file of a corpus, named after its real path: a symlink to the corpus, or to its
+    folder, leads to the same lock (a hard link is refused by connect_write)."""
+    real = Path(os.path.realpath(path))
+    return real.with_name(real.name + ".lock")
+
+
 @contextmanager
 def write_lock(path: Path, wait: bool) -> Iterator[None]:
-    """Hold the corpus's ingest lock; a second ingest waits or fails with a clear message."""
-    lock_path = path.with_name(path.name + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    """Hold the corpus's ingest lock; a second ingest waits or fails with a clear message.
+
+    Every failure (a read-only folder, a full disk when the pid is written) is one CorpusError
+    with the fix. An empty lock file left behind is harmless: only the flock counts.
+    """
+    lock_path = lock_file(path)
+    _writable_folder(lock_path)
     try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise CorpusError(
+            _os_problem(lock_path, exc, "create the lock file"), path=str(path)
+        ) from None
+    try:
+        _take(fd, path, wait)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+        except OSError as exc:  # a full disk: the lock is held, but nothing else will fit
             raise CorpusError(
-                f"another ingest (pid {holder}) is writing this corpus; "
-                "wait for it or rerun with --wait",
-                path=str(path),
+                _os_problem(lock_path, exc, "write the lock file"), path=str(path)
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+def _take(fd: int, path: Path, wait: bool) -> None:
+    """flock the lock file; held by another ingest: its pid in the message."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+        raise CorpusError(
+            f"another ingest (pid {holder}) is writing this corpus; "
+            "wait for it or rerun with --wait",
+            path=str(path),
+        ) from None
+    except OSError as exc:
+        raise CorpusError(_os_problem(path, exc, "lock"), path=str(path)) from None
 
 
 def read_tuning(db: sqlite3.Connection) -> None:

@@ -150,11 +150,31 @@ def candidates(db: sqlite3.Connection, codes: Sequence[int]) -> int:
         )
     )
     dead = rows.pop(DEAD, None)
+    if not rows and dead is None:
+        _refuse_empty_index(db)  # nothing at all found: a grep of 0 must not hide an empty index
     if len(rows) < len(wanted):
         return 0
-    out = -1  # all bits set: the identity of AND
-    for blob in sorted(rows.values(), key=len):  # the smallest list first
-        out &= bits_of(blob)
-        if not out:
-            return 0
-    return out & ~bits_of(dead) if dead else out
+    try:
+        out = -1  # all bits set: the identity of AND
+        for blob in sorted(rows.values(), key=len):  # the smallest list first
+            out &= bits_of(blob)
+            if not out:
+                return 0
+        return out & ~bits_of(dead) if dead else out
+    except (struct.error, KeyError, ValueError, TypeError) as exc:
+        raise _damaged(db, f"a posting list of the gram index does not decode ({exc})") from None
+
+
+def _refuse_empty_index(db: sqlite3.Connection) -> None:
+    """An empty gram index over stored articles is damage (a hand edit), not 'no match'."""
+    if db.execute("SELECT EXISTS (SELECT 1 FROM grams)").fetchone()[0]:
+        return
+    if db.execute("SELECT EXISTS (SELECT 1 FROM articles)").fetchone()[0]:
+        raise _damaged(db, "the gram index is empty but articles are stored")
+
+
+def _damaged(db: sqlite3.Connection, why: str) -> Exception:
+    from zsctl.errors import CorpusError
+    from zsctl.store.corpus import db_file, rebuild_hint
+
+    return CorpusError(rebuild_hint(db_file(db), why))

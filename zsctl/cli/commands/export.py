@@ -114,25 +114,28 @@ def _check_parquet_options(fmt: ExportFormat, partition: Partition | None, stdou
 
 
 def _to_stdout(articles: Iterable[Detail], fmt: str) -> int:
-    """UTF-8 on stdout whatever the locale; inert if it is a terminal."""
+    """UTF-8 on stdout whatever the locale, always inert (a pipe often ends in a terminal)."""
     import sys
 
-    from zsctl.cli.output import is_tty
     from zsctl.export.encode import write_csv, write_jsonl
 
     sys.stdout.flush()
     # JSON and CSV only hold such characters inside strings, where inert()'s \\uXXXX is also
-    # the JSON escape: a JSON line still parses to the same value, so JSONL on stdout is always
-    # escaped (a pipe often ends in a terminal); piped CSV stays raw, as \\u would change it.
-    out = _InertWriter() if is_tty() or fmt == "jsonl" else sys.stdout.buffer
-    n = (write_jsonl if fmt == "jsonl" else write_csv)(articles, out)
+    # the JSON escape: a JSON line still parses to the same value. A pipe often ends in a
+    # terminal or a spreadsheet, so stdout is always inert; CSV also escapes TAB (JSON's
+    # encoder already does), which a spreadsheet reads as a cell break or a formula prefix.
+    # A file written with -o keeps the text exactly (docs/SECURITY.md).
+    n = (write_jsonl if fmt == "jsonl" else write_csv)(articles, _InertWriter(fmt == "csv"))
     sys.stdout.flush()
     sys.stdout.buffer.flush()
     return n
 
 
 class _InertWriter:
-    """Writes UTF-8 bytes to the terminal with terminal-driving characters escaped."""
+    """Writes UTF-8 bytes to stdout with terminal-driving characters (and TAB) escaped."""
+
+    def __init__(self, tabs: bool) -> None:
+        self.tabs = tabs
 
     def write(self, data: bytes) -> int:
         """Write `data` inert."""
@@ -140,4 +143,5 @@ class _InertWriter:
 
         from zsctl.cli.output import inert
 
-        return sys.stdout.write(inert(data.decode()))
+        text = inert(data.decode())
+        return sys.stdout.write(text.replace("\t", "\\u0009") if self.tabs else text)

@@ -56,14 +56,24 @@ def ingest(
             show_default=False,
         ),
     ] = None,
+    accept_changed: Annotated[
+        bool,
+        Option(
+            "--accept-changed",
+            help="Ingest dumps whose sha256 is not the one INDEX.md lists (else skipped).",
+        ),
+    ] = False,
 ) -> int:
     """Parse the listed dumps, deduplicate, and update the corpus in one transaction.
 
     Only the clusters that new, edited or removed records touch are clustered again; the
     result is what ingesting every dump afresh would give. Each ingest is kept in the corpus's
     log (`zsctl log`). Problems `check` would report in the dumps parsed are reported on
-    stderr, and the exit code is 1.
+    stderr, and the exit code is 1. A dump whose bytes do not hash to its INDEX.md row's
+    sha256 is skipped: put the new sha256 in the row once you have checked the dump, or pass
+    --accept-changed.
     """
+    from zsctl.errors import Interrupted
     from zsctl.ingest import ingest as run_ingest
 
     path = corpus_path(corpus)
@@ -73,26 +83,38 @@ def ingest(
         stats = load_built(from_parquet, path, wait=wait)
         _summary(stats, str(path))
         return 0
-    with _progress() as progress:
-        stats = run_ingest(
-            seeds_path(seeds),
-            path,
-            threshold=threshold_value(threshold),
-            wait=wait,
-            progress=progress,
-            strict=strict,
-            reparse=reparse,
-        )
-    problems = _problems(stats)
+    done: IngestStats | None = None
+    try:
+        with _progress() as progress:
+            done = stats = run_ingest(
+                seeds_path(seeds),
+                path,
+                threshold=threshold_value(threshold),
+                wait=wait,
+                progress=progress,
+                strict=strict,
+                reparse=reparse,
+                accept_changed=accept_changed,
+            )
+        problems = _problems(stats)
+        _report(stats, str(path), json, changes)
+        return 1 if stats.failed or problems else 0
+    except KeyboardInterrupt:
+        # Outside ingest()'s own handling: before it began, or after it returned.
+        what = "was updated" if done is not None and done.committed else "was not changed"
+        raise Interrupted(f"interrupted; the corpus {what}") from None
+
+
+def _report(stats: IngestStats, corpus: str, json: bool, changes: bool) -> None:
+    """The summary (JSON with --json), and the changed ids with --changes."""
     if json:
         from zsctl.cli.output import print_json
 
-        print_json({**stats.summary(), "seconds": round(stats.seconds, 3), "corpus": str(path)})
-    else:
-        _summary(stats, str(path))
-        if changes:
-            _changes(stats)
-    return 1 if stats.failed or problems else 0
+        print_json({**stats.summary(), "seconds": round(stats.seconds, 3), "corpus": corpus})
+        return
+    _summary(stats, corpus)
+    if changes:
+        _changes(stats)
 
 
 # Problems listed per dump; `zsctl check` lists them all.
