@@ -1,0 +1,175 @@
+"""grep = a plain substring scan, on random corpora (issue 17).
+
+Every answer `grep -c`, `grep -l` and plain `grep` give, including those the gram index gives
+alone without reading any text, must equal a substring scan of the titles and bodies: with
+and without filters, with -i, over ASCII (both cases) and CJK, for terms of 1 to 8
+characters, most of them cut from the corpus so that they match somewhere.
+
+Index-only answers are held to that twice: once as they are, and once after every title and
+body in the corpus has been blanked, so an answer that claims to need no text cannot quietly
+read it.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import tempfile
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zsctl import query
+from zsctl.ingest import Article, _update_grams, _write_articles
+from zsctl.query import Filters
+from zsctl.store import connect_read, connect_write
+
+# Few distinct characters, so that pairs recur and the index's candidates are supersets;
+# ASCII of both cases, CJK, a cased non-ASCII letter and the Kelvin sign (folds to k in
+# Unicode, not in ASCII).
+ALPHABET = "生物医药西青区港招商aAbBkK Éé\u212a"
+DISTRICTS = ("西青区", "武清区", None)
+SORTS = ("-date", "date", "id")
+
+chunk = st.text(alphabet=ALPHABET, min_size=0, max_size=30)
+article = st.tuples(
+    st.text(alphabet=ALPHABET, min_size=1, max_size=10),  # title
+    st.lists(chunk, min_size=1, max_size=3),  # paragraphs
+    st.integers(0, len(DISTRICTS) - 1),
+    st.one_of(st.none(), st.integers(1, 12)),  # month of 2024, or undated
+)
+corpora = st.lists(article, min_size=1, max_size=40)
+filters = st.sampled_from(
+    [
+        Filters(),
+        Filters(districts=("西青区",)),
+        Filters(since="2024-06-01"),
+        Filters(districts=("西青区",), since="2024-06-01"),
+    ]
+)
+
+
+def build(path: Path, items: list[tuple[str, list[str], int, int | None]]) -> None:
+    """Write the articles and their gram index, as an ingest does."""
+    articles = [
+        Article(
+            f"{i:012x}",
+            title,
+            None,
+            None if month is None else f"2024-{month:02d}-01",
+            DISTRICTS[d],
+            None,
+            paragraphs,
+            f"x:{i}",
+            [(f"x:{i}", "kept", 1.0)],
+            {},
+            [],
+        )
+        for i, (title, paragraphs, d, month) in enumerate(items)
+    ]
+    db = connect_write(path)
+    db.execute("BEGIN")
+    done = _write_articles(db, articles)
+    _update_grams(db, done.removed, done.added, done.articles)
+    db.execute("COMMIT")
+    db.close()
+
+
+def scan(db: sqlite3.Connection, term: str, fold: bool, f: Filters, sort: str) -> list[str]:
+    """Ids whose title or body contains the term, in `sort` order: the definition of grep."""
+    ordered = [(s.id, s.title) for s in query.summaries(db, f, sort)]
+    bodies = dict(db.execute("SELECT id, body FROM articles"))
+    if fold and any(not c.isascii() and c.lower() != c.upper() for c in term):
+        rx = re.compile(re.escape(term), re.IGNORECASE)  # full Unicode folding
+        return [i for i, t in ordered if rx.search(t) or rx.search(bodies[i])]
+    if fold:  # ASCII letters only, as re.ASCII | re.IGNORECASE
+        needle = term.encode().lower()
+        return [i for i, t in ordered if needle in t.encode().lower() or needle in
+                bodies[i].encode().lower()]  # fmt: skip
+    return [i for i, t in ordered if term in t or term in bodies[i]]
+
+
+@st.composite
+def term_of(draw: st.DrawFn, items: list[tuple[str, list[str], int, int | None]]) -> str:
+    """1 to 8 characters: usually cut from a title or body, else random."""
+    size = draw(st.integers(1, 8))
+    title, paragraphs, _, _ = draw(st.sampled_from(items))
+    text = draw(st.sampled_from([title, "\n".join(paragraphs)]))
+    if len(text) >= size and draw(st.integers(0, 3)):
+        at = draw(st.integers(0, len(text) - size))
+        return text[at : at + size]
+    return draw(st.text(alphabet=ALPHABET, min_size=size, max_size=size))
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.data(), corpora, filters, st.booleans(), st.sampled_from(SORTS))
+def test_every_answer_equals_a_substring_scan(
+    data: st.DataObject,
+    items: list[tuple[str, list[str], int, int | None]],
+    f: Filters,
+    fold: bool,
+    sort: str,
+) -> None:
+    term = data.draw(term_of(items))
+    limit = data.draw(st.one_of(st.none(), st.integers(1, 5)))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "zsctl.db"
+        build(path, items)
+        db = connect_read(path)
+        expected = scan(db, term, fold, f, sort)
+        search = query.compile_search(term, ignore_case=fold)
+        assert query.grep_count(db, search, f) == len(expected)
+        assert list(query.grep_ids(db, search, f, sort)) == expected
+        assert list(query.grep_ids(db, search, f, sort, limit)) == expected[:limit]
+        hits = list(query.grep(db, search, f, sort, limit))
+        assert [h.article.id for h in hits] == expected[:limit]
+        for hit in hits:  # each hit says where: the spans hold the term
+            spans = [(hit.article.title, s) for s in hit.title_spans]
+            if hit.body_span is not None:
+                spans.append((hit.body, hit.body_span))
+            assert spans
+            for text, (a, b) in spans:
+                found = text[a:b]
+                assert found.casefold() == term.casefold() if fold else found == term
+        db.close()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data(), corpora, filters, st.booleans())
+def test_index_only_answers_read_no_text(
+    data: st.DataObject,
+    items: list[tuple[str, list[str], int, int | None]],
+    f: Filters,
+    fold: bool,
+) -> None:
+    term = data.draw(term_of(items))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "zsctl.db"
+        build(path, items)
+        db = connect_read(path)
+        search = query.compile_search(term, ignore_case=fold)
+        expected = scan(db, term, fold, f, "-date")
+        db.close()
+        if not search.exact_index:
+            return
+        blank = sqlite3.connect(path)
+        blank.execute("UPDATE articles SET title = '', body = ''")  # the index is untouched
+        blank.commit()
+        blank.close()
+        db = connect_read(path)
+        assert query.grep_count(db, search, f) == len(expected)
+        assert list(query.grep_ids(db, search, f, "-date")) == expected
+        db.close()
+
+
+def test_a_term_across_title_and_body_does_not_match() -> None:
+    """The index joins title and body with a newline; grep looks at each on its own."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "zsctl.db"
+        build(path, [("招商", ["港区"], 0, 1)])
+        db = connect_read(path)
+        for term in ("商\n港", "商\n", "\n港"):
+            assert query.grep_count(db, query.compile_search(term), Filters()) == 0
+        assert query.grep_count(db, query.compile_search("商"), Filters()) == 1
+        db.close()
