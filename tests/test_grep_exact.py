@@ -20,10 +20,12 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zsctl import query
-from zsctl.ingest import Article, _update_grams, _write_articles
-from zsctl.query import Filters
-from zsctl.store import connect_read, connect_write
+from zsctl.model import Article
+from zsctl.query import search as query
+from zsctl.query.articles import summaries
+from zsctl.query.filters import Filters
+from zsctl.store.corpus import connect_read, connect_write
+from zsctl.store.writes import update_index, write_articles
 
 # Few distinct characters, so that pairs recur and the index's candidates are supersets;
 # ASCII of both cases, CJK, a cased non-ASCII letter and the Kelvin sign (folds to k in
@@ -70,15 +72,15 @@ def build(path: Path, items: list[tuple[str, list[str], int, int | None]]) -> No
     ]
     db = connect_write(path)
     db.execute("BEGIN")
-    done = _write_articles(db, articles)
-    _update_grams(db, done.removed, done.added, done.articles)
+    done = write_articles(db, articles)
+    update_index(db, done.removed, done.added, done.articles)
     db.execute("COMMIT")
     db.close()
 
 
 def scan(db: sqlite3.Connection, term: str, fold: bool, f: Filters, sort: str) -> list[str]:
     """Ids whose title or body contains the term, in `sort` order: the definition of grep."""
-    ordered = [(s.id, s.title) for s in query.summaries(db, f, sort)]
+    ordered = [(s.id, s.title) for s in summaries(db, f, sort)]
     bodies = dict(db.execute("SELECT id, body FROM articles"))
     if fold and any(not c.isascii() and c.lower() != c.upper() for c in term):
         rx = re.compile(re.escape(term), re.IGNORECASE)  # full Unicode folding
