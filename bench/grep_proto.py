@@ -24,8 +24,8 @@ from itertools import pairwise
 
 import numpy as np
 
-from zsctl import grams
-from zsctl.grams_build import encode
+from zsctl.store import grams
+from zsctl.store.grams_build import encode
 
 _START = 1 << 21  # the left neighbour of a text's first character, the right of its last
 
