@@ -117,17 +117,21 @@ def term_of(draw: st.DrawFn, items: list[tuple[str, list[str], int, int | None]]
 
 
 @settings(max_examples=120, deadline=None)
-@given(st.data(), corpora, filters, st.booleans(), st.sampled_from(SORTS))
+@given(st.data(), corpora, filters, st.booleans(), st.sampled_from(SORTS), st.booleans())
 def test_every_answer_equals_a_substring_scan(
     data: st.DataObject,
     items: list[tuple[str, list[str], int, int | None]],
     f: Filters,
     fold: bool,
     sort: str,
+    parallel: bool,
 ) -> None:
+    """Also with the text check split over two connections from the first candidate on."""
     term = data.draw(term_of(items))
     limit = data.draw(st.one_of(st.none(), st.integers(1, 5)))
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as patch:
+        if parallel:
+            patch.setattr(query, "_PARALLEL_MIN", 1)
         path = Path(tmp) / "zsctl.db"
         build(path, items)
         db = connect_read(path)

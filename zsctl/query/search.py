@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import re
 import sqlite3
-import threading
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
@@ -278,8 +277,8 @@ def _python_scan(db: sqlite3.Connection, search: Search, ns: list[int]) -> Itera
         yield from (n for n, title, body in rows if search.test(title, body))
 
 
-class _Twin(threading.Thread):
-    """A second connection to the same corpus file scanning part of the candidates.
+class _Twin:
+    """A second connection to the same corpus file scanning part of the candidates, in a thread.
 
     It reads the same snapshot only if no ingest committed in between; it checks that
     (articles are never updated in place, so their count and largest rowid tell) and
@@ -287,11 +286,21 @@ class _Twin(threading.Thread):
     """
 
     def __init__(self, db: sqlite3.Connection, test: str, needle: bytes | str, ns: list[int]):
-        super().__init__(daemon=True)
+        import threading  # only here: plain grep's start-up does not pay for it
+
         self.path = db.execute("PRAGMA database_list").fetchone()[2]
         self.state = db.execute(_STATE).fetchone()
         self.args = (test, needle, ns)
         self.found: list[int] | None = None
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def start(self) -> None:
+        """Start scanning."""
+        self.thread.start()
+
+    def join(self) -> None:
+        """Wait for the scan to end."""
+        self.thread.join()
 
     def run(self) -> None:
         """Scan on a connection of this thread's own (sqlite3 objects stay in one thread)."""
