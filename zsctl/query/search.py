@@ -175,12 +175,12 @@ def grep_ids(
     if search.grams:
         bits, exact = _index_bits(db, search)
         if exact:  # the index alone answers: no text is read
-            ordered = _ordered_in(db, "a.n, a.id", bits, filters, sort)
-            yield from itertools.islice((row[1] for row in ordered), limit)
+            ordered = _ordered_in(db, "a.id", bits, filters, sort)
+            yield from itertools.islice((row[0] for row in ordered), limit)
             return
         if limit is None:  # all of them: one scan, then the order over rowids
             bits = _matching(db, search, _filtered(db, bits, filters))
-            yield from (row[1] for row in _ordered_in(db, "a.n, a.id", bits, filters, sort))
+            yield from (row[0] for row in _ordered_in(db, "a.id", bits, filters, sort))
             return
     found = 0
     for rows in _matching_chunks(db, search, filters, sort):
@@ -345,7 +345,7 @@ def _ordered_candidates(
 def _ordered_in(
     db: sqlite3.Connection, columns: str, bits: int, filters: Filters, sort: str
 ) -> Iterator[tuple[Any, ...]]:
-    """Rows of `columns` (the first being a.n) for the filtered articles in a bitset."""
+    """Rows of `columns` for the filtered articles in a bitset."""
     from zsctl.store import grams
 
     if not bits:
@@ -354,8 +354,10 @@ def _ordered_in(
         ns = grams.members(bits)
         yield from ordered(db, columns, filters, sort, (f"a.n IN ({marks(ns)})", ns))
         return
-    allowed = grams.Membership(bits)  # else the ordered rowids are tested one by one
-    yield from (row for row in ordered(db, columns, filters, sort) if row[0] in allowed)
+    # Else SQLite tests each ordered row in C: testing 85,000 rows one by one in Python took
+    # most of `grep -l`'s time for a common term.
+    ns = "[" + ",".join(map(str, grams.members(bits))) + "]"
+    yield from ordered(db, columns, filters, sort, (_IN_JSON, [ns]))
 
 
 def _matching_chunks(
@@ -406,3 +408,6 @@ _FEW = 500  # candidate rowids few enough to hand SQLite as a list instead of te
 # 2,000 bodies (~8 MB) about 8 ms.
 _PARALLEL_MIN = 2_000
 _SCAN_CHUNK = 4_096  # rowids per scanning statement
+# The rowids as one JSON array; '+' keeps SQLite walking the order's index and testing each
+# row against them, instead of looking them up and sorting them afterwards (measured ~2x).
+_IN_JSON = "+a.n IN (SELECT value FROM json_each(?))"
