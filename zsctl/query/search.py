@@ -356,8 +356,8 @@ def _ordered_in(
         return
     # Else SQLite tests each ordered row in C: testing 85,000 rows one by one in Python took
     # most of `grep -l`'s time for a common term.
-    ns = "[" + ",".join(map(str, grams.members(bits))) + "]"
-    yield from ordered(db, columns, filters, sort, (_IN_JSON, [ns]))
+    listed = "[" + ",".join(map(str, grams.members(bits))) + "]"
+    yield from ordered(db, columns, filters, sort, (_IN_JSON, [listed]))
 
 
 def _matching_chunks(
