@@ -221,7 +221,12 @@ def _filtered(db: sqlite3.Connection, bits: int, filters: Filters) -> int:
     from zsctl.store import grams
 
     if bits and filters.active():
-        bits &= grams.bitset(row[0] for row in ordered(db, "a.n", filters, "rowid"))
+        # SQLite walks the filter's index and keeps the rows in the bitset: only the
+        # intersection comes back to Python, not every article that passes the filter.
+        clauses, params = where_clauses(db, filters)
+        sql = f"SELECT a.n FROM articles a WHERE {' AND '.join([*clauses, _IN_JSON])}"
+        listed = "[" + ",".join(map(str, grams.members(bits))) + "]"
+        bits = grams.bitset(row[0] for row in db.execute(sql, [*params, listed]))
     return bits
 
 
