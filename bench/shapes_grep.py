@@ -106,10 +106,7 @@ def _remove(path: Path) -> None:
 
 def is_wide(out: Path, n_articles: int, seed: int) -> bool:
     """True when `out` holds a complete wide-shape corpus for (n_articles, seed)."""
-    if not generate.is_generated(out, n_articles, seed):
-        return False
-    meta = json.loads((out / generate.MARKER).read_text(encoding="utf-8"))
-    return bool(meta.get("shape") == SHAPE)
+    return generate.is_generated(out, n_articles, seed, shape=SHAPE)
 
 
 def main(argv: list[str] | None = None) -> int:
