@@ -79,7 +79,7 @@ def test_rebuild_matches_brute_force(items: list[str], batch_chars: int) -> None
     old = build._BATCH_CHARS
     build._BATCH_CHARS = batch_chars  # many small batches: chunks of one gram concatenate
     try:
-        build.rebuild(db, sorted(rows.items()))
+        build.rebuild(db, lambda: sorted(rows.items()))
     finally:
         build._BATCH_CHARS = old
     assert index_of(db) == brute_index(rows)
@@ -94,7 +94,7 @@ def test_rebuild_matches_brute_force(items: list[str], batch_chars: int) -> None
 def test_update_equals_rebuild(items: list[str], drop: list[bool], new: list[str]) -> None:
     rows = {i + 1: text for i, text in enumerate(items)}
     db = memory_db()
-    build.rebuild(db, sorted(rows.items()))
+    build.rebuild(db, lambda: sorted(rows.items()))
     removed = [n for n in rows if drop[n - 1]]
     added = [(100 + i, t) for i, t in enumerate(new)]  # rowids are never reused: always larger
     build.update(db, removed, added)
@@ -111,18 +111,18 @@ def test_term_grams_fold_ascii_only() -> None:
 
 def test_candidates_of_an_unseen_gram_is_empty() -> None:
     db = memory_db()
-    build.rebuild(db, [(1, "招商")])
+    build.rebuild(db, lambda: [(1, "招商")])
     assert grams.candidates(db, grams.term_grams("招商")) == 1 << 1
     assert grams.candidates(db, grams.term_grams("招x")) == 0
 
 
 def test_removed_articles_are_masked_and_added_ones_appended() -> None:
     db = memory_db()
-    build.rebuild(db, [(1, "招商引资"), (2, "招商")])
+    build.rebuild(db, lambda: [(1, "招商引资"), (2, "招商")])
     build.update(db, [1], [(3, "引资招商")])
     assert grams.members(grams.candidates(db, grams.term_grams("招商"))) == [2, 3]
     assert grams.members(grams.candidates(db, grams.term_grams("引资"))) == [3]
-    build.rebuild(db, [(2, "招商"), (3, "引资招商")])
+    build.rebuild(db, lambda: [(2, "招商"), (3, "引资招商")])
     assert build.dead_count(db) == 0
 
 

@@ -28,6 +28,8 @@ class Search(NamedTuple):
     fold: bool = False  # compare ASCII-case-insensitively
     grams: tuple[int, ...] = ()  # gram codes (zsctl/grams.py) whose lists hold every match
     exact_index: bool = False  # ...and whose lists' intersection is exactly the matches
+    phrases: tuple[str, ...] = ()  # substrings whose phrase lists, where kept, hold every match
+    exact_phrase: bool = False  # the pattern's own phrase list, if kept, is exactly the matches
 
     @property
     def uses_index(self) -> bool:
@@ -78,7 +80,10 @@ _FETCH = (
 )
 
 
-_TEXTS = "SELECT CAST(a.title AS BLOB), CAST(a.body AS BLOB) FROM articles a WHERE a.n IN ({})"
+_NUMBERED_TEXTS = (
+    "SELECT a.n, CAST(a.title AS BLOB), CAST(a.body AS BLOB) FROM articles a WHERE a.n IN ({})"
+)
+_STATE = "SELECT count(*), max(n) FROM articles"  # which snapshot a connection reads
 
 
 def compile_search(pattern: str, *, regex: bool = False, ignore_case: bool = False) -> Search:
@@ -101,9 +106,32 @@ def compile_search(pattern: str, *, regex: bool = False, ignore_case: bool = Fal
     needle = pattern.lower().encode() if fold else pattern.encode()
     # The index folds ASCII case, so its rows are a superset for a case-sensitive cased term;
     # a 1- or 2-character term is one list, which is exactly the matching articles, unless
-    # it holds the newline the index puts between title and body.
-    exact = len(pattern) <= 2 and (fold or not _cased(pattern)) and "\n" not in pattern
-    return Search(pattern, rx, needle, fold, term_grams(pattern), exact)
+    # it holds the newline the index puts between title and body. So is a 3- or 4-character
+    # term's phrase list, where the index keeps one.
+    exact = (fold or not _cased(pattern)) and "\n" not in pattern
+    phrases = _phrases_in(pattern)
+    return Search(
+        pattern,
+        rx,
+        needle,
+        fold,
+        term_grams(pattern),
+        exact and len(pattern) <= 2,
+        phrases,
+        exact and len(pattern) in PHRASE_LENGTHS,
+    )
+
+
+def _phrases_in(pattern: str) -> tuple[str, ...]:
+    """The substrings of the pattern that can have phrase lists (none holds a newline)."""
+    return tuple(
+        dict.fromkeys(
+            pattern[i : i + size]
+            for size in PHRASE_LENGTHS
+            for i in range(len(pattern) - size + 1)
+            if "\n" not in pattern[i : i + size]
+        )
+    )
 
 
 def _cased(text: str) -> bool:
@@ -144,10 +172,16 @@ def grep_ids(
     limit: int | None = None,
 ) -> Iterator[str]:
     """Ids of matching articles in `sort` order."""
-    if search.exact_index:  # the index alone answers: no text is read
-        ordered = _ordered_candidates(db, "a.n, a.id", search, filters, sort)
-        yield from itertools.islice((row[1] for row in ordered), limit)
-        return
+    if search.grams:
+        bits, exact = _index_bits(db, search)
+        if exact:  # the index alone answers: no text is read
+            ordered = _ordered_in(db, "a.id", bits, filters, sort)
+            yield from itertools.islice((row[0] for row in ordered), limit)
+            return
+        if limit is None:  # all of them: one scan, then the order over rowids
+            bits = _matching(db, search, _filtered(db, bits, filters))
+            yield from (row[0] for row in _ordered_in(db, "a.id", bits, filters, sort))
+            return
     found = 0
     for rows in _matching_chunks(db, search, filters, sort):
         for row in rows:
@@ -159,20 +193,138 @@ def grep_ids(
 
 def grep_count(db: sqlite3.Connection, search: Search, filters: Filters) -> int:
     """How many articles match, reading as few bodies as the pattern allows."""
-    from zsctl.store import grams
-
     if not search.grams:
         return _scan_count(db, search, filters)
-    bits = grams.candidates(db, search.grams)
+    bits, exact = _index_bits(db, search)
+    bits = _filtered(db, bits, filters)
+    return bits.bit_count() if exact else _matching(db, search, bits).bit_count()
+
+
+def index_answers(db: sqlite3.Connection, search: Search) -> bool:
+    """Whether the index alone answers the search, without reading any text."""
+    return bool(search.grams) and _index_bits(db, search)[1]
+
+
+def _index_bits(db: sqlite3.Connection, search: Search) -> tuple[int, bool]:
+    """Bitset of the rowids the index allows, and whether they are exactly the matches."""
+    from zsctl.store import grams
+
+    if search.exact_phrase:
+        bits = grams.phrase(db, search.pattern)
+        if bits is not None:
+            return bits, True
+    return grams.candidates(db, search.grams, search.phrases), search.exact_index
+
+
+def _filtered(db: sqlite3.Connection, bits: int, filters: Filters) -> int:
+    """The rowids of a bitset that also pass the filters."""
+    from zsctl.store import grams
+
     if bits and filters.active():
-        bits &= grams.bitset(row[0] for row in ordered(db, "a.n", filters, "rowid"))
-    if search.exact_index:
-        return bits.bit_count()
-    total = 0
-    for chunk in chunks(grams.members(bits), CHUNK):
-        rows = db.execute(_TEXTS.format(marks(chunk)), chunk)
-        total += sum(1 for title, body in rows if search.test(title, body))
-    return total
+        # SQLite walks the filter's index and keeps the rows in the bitset: only the
+        # intersection comes back to Python, not every article that passes the filter.
+        clauses, params = where_clauses(db, filters)
+        sql = f"SELECT a.n FROM articles a WHERE {' AND '.join([*clauses, _IN_JSON])}"
+        listed = "[" + ",".join(map(str, grams.members(bits))) + "]"
+        bits = grams.bitset(row[0] for row in db.execute(sql, [*params, listed]))
+    return bits
+
+
+def _matching(db: sqlite3.Connection, search: Search, bits: int) -> int:
+    """Bitset of the candidates whose title or body holds the fixed string.
+
+    One pass over the candidates in storage order, tested inside SQLite (instr on the bytes,
+    or on lower() for -i: both fold ASCII only, as Search.test does), so no row becomes a Python
+    object. With many candidates, the second half is scanned on a second connection in a
+    thread: sqlite3 releases the GIL while a statement runs, so both cores search.
+    """
+    from zsctl.store import grams
+
+    ns = grams.members(bits)
+    test, needle = _sql_test(search)
+    if test is None:
+        return grams.bitset(_python_scan(db, search, ns))
+    if len(ns) < _PARALLEL_MIN:
+        return grams.bitset(_sql_scan(db, test, needle, ns))
+    half = len(ns) // 2
+    other = _Twin(db, test, needle, ns[half:])
+    other.start()
+    mine = _sql_scan(db, test, needle, ns[:half])
+    other.join()
+    theirs = other.found if other.found is not None else _sql_scan(db, test, needle, ns[half:])
+    return grams.bitset(mine) | grams.bitset(theirs)
+
+
+def _sql_test(search: Search) -> tuple[str | None, bytes | str]:
+    """The SQL condition testing one article for a fixed string, and its parameter."""
+    if search.needle is None:
+        return None, b""
+    if search.fold:
+        return "(instr(lower(a.title), ?1) OR instr(lower(a.body), ?1))", search.needle.decode()
+    return "(instr(CAST(a.title AS BLOB), ?1) OR instr(CAST(a.body AS BLOB), ?1))", search.needle
+
+
+def _sql_scan(db: sqlite3.Connection, test: str, needle: bytes | str, ns: list[int]) -> list[int]:
+    """The rowids among `ns` (ascending) that pass `test`."""
+    out: list[int] = []
+    for lo in range(0, len(ns), _SCAN_CHUNK):
+        # Integers written into the statement: no limit on parameters, nothing to escape.
+        ids = ",".join(map(str, ns[lo : lo + _SCAN_CHUNK]))
+        sql = f"SELECT a.n FROM articles a WHERE a.n IN ({ids}) AND {test}"
+        out.extend(row[0] for row in db.execute(sql, (needle,)))
+    return out
+
+
+def _python_scan(db: sqlite3.Connection, search: Search, ns: list[int]) -> Iterator[int]:
+    """The rowids among `ns` whose text passes Search.test (regexes, Unicode folding)."""
+    for chunk in chunks(ns, CHUNK):
+        rows = db.execute(_NUMBERED_TEXTS.format(marks(chunk)), chunk)
+        yield from (n for n, title, body in rows if search.test(title, body))
+
+
+class _Twin:
+    """A second connection to the same corpus file scanning part of the candidates, in a thread.
+
+    It reads the same snapshot only if no ingest committed in between; it checks that
+    (articles are never updated in place, so their count and largest rowid tell) and
+    leaves `found` None otherwise, for the caller to scan that part itself.
+    """
+
+    def __init__(self, db: sqlite3.Connection, test: str, needle: bytes | str, ns: list[int]):
+        import threading  # only here: plain grep's start-up does not pay for it
+
+        self.path = db.execute("PRAGMA database_list").fetchone()[2]
+        self.state = db.execute(_STATE).fetchone()
+        self.args = (test, needle, ns)
+        self.found: list[int] | None = None
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def start(self) -> None:
+        """Start scanning."""
+        self.thread.start()
+
+    def join(self) -> None:
+        """Wait for the scan to end."""
+        self.thread.join()
+
+    def run(self) -> None:
+        """Scan on a connection of this thread's own (sqlite3 objects stay in one thread)."""
+        from pathlib import Path
+
+        from zsctl.errors import ZsctlError
+        from zsctl.store.corpus import open_snapshot
+
+        try:
+            db = open_snapshot(Path(self.path))
+        except (ZsctlError, sqlite3.Error, OSError):  # the caller scans this part instead
+            return
+        try:
+            if db.execute(_STATE).fetchone() == self.state:
+                self.found = _sql_scan(db, *self.args)
+        except sqlite3.Error:
+            self.found = None
+        finally:
+            db.close()
 
 
 def _scan_count(db: sqlite3.Connection, search: Search, filters: Filters) -> int:
@@ -189,20 +341,28 @@ def _ordered_candidates(
     db: sqlite3.Connection, columns: str, search: Search, filters: Filters, sort: str
 ) -> Iterator[tuple[Any, ...]]:
     """Rows of `columns` (the first being a.n) for the filtered articles the index allows."""
-    from zsctl.store import grams
-
     if not search.grams:
         yield from ordered(db, columns, filters, sort)
         return
-    bits = grams.candidates(db, search.grams)
+    yield from _ordered_in(db, columns, _index_bits(db, search)[0], filters, sort)
+
+
+def _ordered_in(
+    db: sqlite3.Connection, columns: str, bits: int, filters: Filters, sort: str
+) -> Iterator[tuple[Any, ...]]:
+    """Rows of `columns` for the filtered articles in a bitset."""
+    from zsctl.store import grams
+
     if not bits:
         return
     if bits.bit_count() <= _FEW:  # SQLite orders a short list itself
         ns = grams.members(bits)
         yield from ordered(db, columns, filters, sort, (f"a.n IN ({marks(ns)})", ns))
         return
-    allowed = grams.Membership(bits)  # else the ordered rowids are tested one by one
-    yield from (row for row in ordered(db, columns, filters, sort) if row[0] in allowed)
+    # Else SQLite tests each ordered row in C: testing 85,000 rows one by one in Python took
+    # most of `grep -l`'s time for a common term.
+    listed = "[" + ",".join(map(str, grams.members(bits))) + "]"
+    yield from ordered(db, columns, filters, sort, (_IN_JSON, [listed]))
 
 
 def _matching_chunks(
@@ -247,4 +407,12 @@ def _snippet(name: str, text: str, span: tuple[int, int], context: int) -> Snipp
     return Snippet(name, before, text[start:end], after)
 
 
+PHRASE_LENGTHS = (3, 4)  # as zsctl/store/grams_build.py builds them (it imports numpy)
 _FEW = 500  # candidate rowids few enough to hand SQLite as a list instead of testing each row
+# Candidates worth a second connection and thread: opening one costs about 1 ms, checking
+# 2,000 bodies (~8 MB) about 8 ms.
+_PARALLEL_MIN = 2_000
+_SCAN_CHUNK = 4_096  # rowids per scanning statement
+# The rowids as one JSON array; '+' keeps SQLite walking the order's index and testing each
+# row against them, instead of looking them up and sorting them afterwards (measured ~2x).
+_IN_JSON = "+a.n IN (SELECT value FROM json_each(?))"

@@ -138,8 +138,12 @@ class Membership:
         return i < len(self._buf) and bool(self._buf[i] >> (n & 7) & 1)
 
 
-def candidates(db: sqlite3.Connection, codes: Sequence[int]) -> int:
-    """Bitset of the live rowids in all the grams' posting lists (an unseen gram has none)."""
+def candidates(db: sqlite3.Connection, codes: Sequence[int], phrases: Sequence[str] = ()) -> int:
+    """Bitset of the live rowids in all the grams' and phrases' lists (an unseen gram has none).
+
+    A phrase without a list of its own says nothing (only common strings have one), so it
+    only narrows the answer when its list exists.
+    """
     # Any subset of a term's grams still gives a superset of its matches, so a very long term
     # looks up at most MAX_LOOKUP of them (and stays under SQLite's limit on parameters).
     wanted = sorted(set(codes))[:MAX_LOOKUP]
@@ -154,9 +158,10 @@ def candidates(db: sqlite3.Connection, codes: Sequence[int]) -> int:
         _refuse_empty_index(db)  # nothing at all found: a grep of 0 must not hide an empty index
     if len(rows) < len(wanted):
         return 0
+    blobs = [*rows.values(), *_phrase_lists(db, phrases).values()]
     try:
         out = -1  # all bits set: the identity of AND
-        for blob in sorted(rows.values(), key=len):  # the smallest list first
+        for blob in sorted(blobs, key=len):  # the smallest list first
             out &= bits_of(blob)
             if not out:
                 return 0
@@ -178,3 +183,31 @@ def _damaged(db: sqlite3.Connection, why: str) -> Exception:
     from zsctl.store.corpus import db_file, rebuild_hint
 
     return CorpusError(rebuild_hint(db_file(db), why))
+
+
+def phrase(db: sqlite3.Connection, text: str) -> int | None:
+    """Bitset of the live rowids whose text holds `text` (ASCII-folded), from its own list.
+
+    None when the index keeps no list for it: only strings common when the index was built
+    have one (zsctl/store/grams_build.py), and such a list is the exact answer.
+    """
+    blob = _phrase_lists(db, [text]).get(fold(text))
+    if blob is None:
+        return None
+    row = db.execute("SELECT postings FROM grams WHERE gram = ?", (DEAD,)).fetchone()
+    return bits_of(blob) & ~bits_of(row[0]) if row else bits_of(blob)
+
+
+def _phrase_lists(db: sqlite3.Connection, texts: Sequence[str]) -> dict[str, bytes]:
+    """The stored phrase lists among `texts` (folded), by text."""
+    wanted = sorted({fold(t) for t in texts})[:MAX_LOOKUP]
+    if not wanted:
+        return {}
+    try:
+        rows = db.execute(
+            f"SELECT text, postings FROM phrases WHERE text IN ({','.join('?' * len(wanted))})",
+            wanted,
+        )
+        return dict(rows.fetchall())
+    except sqlite3.OperationalError:  # a corpus indexed before phrase lists existed
+        return {}

@@ -8,7 +8,7 @@ At 100,000 articles this takes seconds where SQLite's FTS5 trigram build took mi
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future
 from typing import Any
 
@@ -78,7 +78,11 @@ def encode(rowids: Postings) -> bytes:
 
 def batch_chunks(rowids: Sequence[int], texts: Sequence[str]) -> tuple[NDArray[Any], list[bytes]]:
     """Gram codes of a batch of texts (ascending rowids) and each code's encoded chunk."""
-    codes, docs = gram_pairs(rowids, texts)
+    return _encode_runs(*gram_pairs(rowids, texts))
+
+
+def _encode_runs(codes: NDArray[Any], docs: Postings) -> tuple[NDArray[Any], list[bytes]]:
+    """Each distinct code (sorted, with its rowids ascending) and its rowids as one chunk."""
     if len(codes) == 0:
         return codes, []
     starts = np.concatenate(([0], np.flatnonzero(np.diff(codes)) + 1))
@@ -132,39 +136,79 @@ def _chunks_of(batch: tuple[list[int], list[str]]) -> tuple[NDArray[Any], list[b
     return batch_chunks(*batch)
 
 
+def _phrase_chunks_of(
+    job: tuple[list[str], tuple[list[int], list[str]]],
+) -> tuple[NDArray[Any], list[bytes]]:
+    phrases, batch = job
+    return PhraseTable(phrases).chunks(*batch)
+
+
 def _map_batches(
-    batches: Iterator[tuple[list[int], list[str]]], pool: Executor | None
+    jobs: Iterable[Any],
+    pool: Executor | None,
+    fn: Callable[[Any], tuple[NDArray[Any], list[bytes]]] = _chunks_of,
 ) -> Iterator[tuple[NDArray[Any], list[bytes]]]:
-    """batch_chunks over the batches, in order; in the pool with a few batches in flight."""
+    """fn over the jobs, in order; in the pool with a few jobs in flight."""
     if pool is None:
-        yield from map(_chunks_of, batches)
+        yield from map(fn, jobs)
         return
     queued: list[Future[tuple[NDArray[Any], list[bytes]]]] = []
-    for batch in batches:
-        queued.append(pool.submit(_chunks_of, batch))
+    for job in jobs:
+        queued.append(pool.submit(fn, job))
         if len(queued) > 3:  # bounded: bodies are never all in flight at once
             yield queued.pop(0).result()
     for future in queued:
         yield future.result()
 
 
-def rebuild(
-    db: sqlite3.Connection, rows: Iterable[tuple[int, str]], pool: Executor | None = None
-) -> int:
-    """Replace the whole index with one built from (rowid, text) in ascending rowid order."""
-    db.execute("DELETE FROM grams")
+def _joined(results: Iterable[tuple[NDArray[Any], list[bytes]]]) -> dict[int, bytes]:
+    """Each code's chunks from all batches, concatenated in batch (rowid) order."""
     parts: dict[int, list[bytes]] = {}
-    for codes, chunks in _map_batches(_batches(rows), pool):
+    for codes, chunks in results:
         for code, chunk in zip(codes.tolist(), chunks, strict=True):
             found = parts.get(code)
             if found is None:
                 parts[code] = [chunk]
             else:
                 found.append(chunk)
+    return {code: b"".join(chunks) for code, chunks in parts.items()}
+
+
+def rebuild(
+    db: sqlite3.Connection,
+    rows: Callable[[], Iterable[tuple[int, str]]],
+    pool: Executor | None = None,
+) -> int:
+    """Replace the whole index with one built from (rowid, text) in ascending rowid order.
+
+    `rows` is called twice: the phrases are chosen on a sample taken in the first pass, and
+    their lists built in a second.
+    """
+    db.execute("DELETE FROM grams")
+    sample: list[str] = []
+    lists = _joined(_map_batches(_batches(_sampled(rows(), sample)), pool))
+    db.executemany("INSERT INTO grams VALUES (?, ?)", sorted(lists.items()))
+    phrases = choose_phrases(sample)
+    del sample
+    jobs = ((phrases, batch) for batch in _batches(rows()))
+    found = _joined(_map_batches(jobs, pool, _phrase_chunks_of))
+    db.execute(_PHRASES_DDL)
+    db.execute("DELETE FROM phrases")
     db.executemany(
-        "INSERT INTO grams VALUES (?, ?)", ((c, b"".join(parts[c])) for c in sorted(parts))
+        "INSERT INTO phrases (text, postings) VALUES (?, ?)",
+        sorted((phrases[i], blob) for i, blob in found.items()),
     )
-    return len(parts)
+    return len(lists) + len(found)
+
+
+def _sampled(rows: Iterable[tuple[int, str]], sample: list[str]) -> Iterator[tuple[int, str]]:
+    """The rows unchanged; the texts the phrases are chosen on go into `sample` on the way."""
+    size = 0
+    for n, text in rows:
+        if n % SAMPLE_EVERY == 0 and size < SAMPLE_CHARS:
+            sample.append(text)
+            size += len(text)
+        yield n, text
 
 
 def update(db: sqlite3.Connection, removed: Sequence[int], added: Sequence[tuple[int, str]]) -> int:
@@ -188,6 +232,30 @@ def update(db: sqlite3.Connection, removed: Sequence[int], added: Sequence[tuple
             blob = row[0] + chunk if row else chunk
             db.execute("INSERT OR REPLACE INTO grams VALUES (?, ?)", (code, blob))
             touched += 1
+    return touched + _append_phrases(db, added)
+
+
+def _append_phrases(db: sqlite3.Connection, added: Sequence[tuple[int, str]]) -> int:
+    """Append the added articles to the lists of the phrases they hold; lists touched.
+
+    The set of phrases stays as the last rebuild chose it: a list is complete for its phrase
+    whatever else the corpus gains, and the next rebuild chooses again.
+    """
+    try:
+        phrases = [row[0] for row in db.execute("SELECT text FROM phrases ORDER BY text")]
+    except sqlite3.OperationalError:  # a corpus indexed before phrase lists existed
+        return 0
+    table = PhraseTable(phrases)
+    touched = 0
+    for ids, texts in _batches(sorted(added)):
+        codes, chunks = table.chunks(ids, texts)
+        for i, chunk in zip(codes.tolist(), chunks, strict=True):
+            row = db.execute(
+                "SELECT postings FROM phrases WHERE text = ?", (phrases[i],)
+            ).fetchone()
+            blob = row[0] + chunk
+            db.execute("UPDATE phrases SET postings = ? WHERE text = ?", (blob, phrases[i]))
+            touched += 1
     return touched
 
 
@@ -195,3 +263,146 @@ def dead_count(db: sqlite3.Connection) -> int:
     """How many removed rowids the lists still hold (masked at query time)."""
     row = db.execute("SELECT postings FROM grams WHERE gram = ?", (DEAD,)).fetchone()
     return grams.bits_of(row[0]).bit_count() if row else 0
+
+
+# --- phrase lists: exact posting lists for common 3- and 4-character strings ---------------
+#
+# The pair lists' intersection is a superset for a longer term, checked on the text; for a
+# term in many articles that check reads most of the corpus (issue 17: 2.2x ripgrep for a term
+# in 42% of the articles). So the strings of PHRASE_LENGTHS characters found in at least
+# PHRASE_SHARE of a sample of the articles get a list of their own, built over every article:
+# those terms are answered from the index alone. Below that share the candidates are few
+# enough to check. The choice depends only on the corpus (a fixed sample by rowid), so the
+# same dumps still give the same corpus.
+
+PHRASE_LENGTHS = (3, 4)
+# Measured on both bench shapes at 100,000 records: ~3,700 3-grams and ~1,700 4-grams reach
+# 5% (~56 MB of lists); 2% would take ~370 MB, as many generated sentences recur in 2-3%.
+PHRASE_SHARE = 0.05
+SAMPLE_EVERY = 8  # the articles with rowid % 8 == 0 choose the phrases...
+SAMPLE_CHARS = 4_000_000  # ...up to 4 M characters: ~200 MB of arrays, within the ingest's RSS
+MAX_PHRASES = 16_384  # a bound for small corpora, where a few articles make a string common
+_PHRASES_DDL = (
+    "CREATE TABLE IF NOT EXISTS phrases (text TEXT PRIMARY KEY, postings BLOB NOT NULL)"
+    " WITHOUT ROWID"
+)
+_NL = 10  # the newline between title and body: no phrase holds it
+
+
+def _frequent(keys: NDArray[np.uint64], least: int) -> NDArray[np.uint64]:
+    """The distinct values of (value << _DOC_BITS | doc) keys found in >= `least` docs."""
+    u = unique_sorted(keys) >> np.uint64(_DOC_BITS)
+    if len(u) == 0:
+        return u
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(u)) + 1))
+    counts = np.diff(np.append(starts, len(u)))
+    return u[starts[counts >= least]]
+
+
+def _lookup(table: NDArray[np.uint64], keys: NDArray[np.uint64]) -> NDArray[np.int64]:
+    """Index of each key in the sorted `table`, or -1."""
+    if len(table) == 0:
+        return np.full(len(keys), -1, dtype=np.int64)
+    at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+    return np.where(table[at] == keys, at, -1).astype(np.int64)
+
+
+def _next_level(ids: NDArray[np.int64], same: NDArray[np.bool_], width: int) -> NDArray[Any]:
+    """Keys of the strings one longer: two overlapping known ids (-1 where either is unknown)."""
+    ok = (ids[:-1] >= 0) & (ids[1:] >= 0) & same[: len(ids) - 1]
+    keys = ids[:-1].astype(np.uint64) * np.uint64(max(width, 1)) + ids[1:].astype(np.uint64)
+    return np.where(ok, keys, np.uint64(2**63))  # 2**63: never a key
+
+
+def choose_phrases(texts: Sequence[str]) -> list[str]:
+    """The 3- and 4-character strings (without a newline) in >= PHRASE_SHARE of the texts.
+
+    Level by level, as Apriori does: a 3-gram is counted only where both its pairs are
+    common, a 4-gram only where both its 3-grams are, each as two small ids.
+    """
+    texts = texts[: 1 << _DOC_BITS]
+    least = max(2, int(np.ceil(PHRASE_SHARE * len(texts))))
+    if len(texts) < least:
+        return []
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    cps = _codepoints("".join(texts))
+    doc = np.repeat(np.arange(len(texts), dtype=np.uint64), lengths)
+    same = np.append(doc[:-1] == doc[1:], False)
+    pair = np.append(_pair_codes(cps), np.uint64(0))
+    good = same & (cps != _NL) & (np.roll(cps, -1) != _NL)
+    tables = [_frequent((pair[good] << np.uint64(_DOC_BITS)) | doc[good], least)]
+    ids = np.where(good, _lookup(tables[0], pair), -1)
+    for _ in PHRASE_LENGTHS:
+        keys = _next_level(ids, same, len(tables[-1]))
+        ok = keys != np.uint64(2**63)
+        tables.append(_frequent((keys[ok] << np.uint64(_DOC_BITS)) | doc[: len(keys)][ok], least))
+        ids = _lookup(tables[-1], keys)
+    return _phrase_texts(tables)[:MAX_PHRASES]
+
+
+def _phrase_texts(tables: list[NDArray[np.uint64]]) -> list[str]:
+    """The strings behind each level's keys, shortest first, each level in code order."""
+    mask = np.uint64((1 << CHAR_BITS) - 1)
+    level = [
+        chr(int(c >> np.uint64(CHAR_BITS)) - PAIR_OFFSET) + chr(int(c & mask)) for c in tables[0]
+    ]
+    out: list[str] = []
+    for table, prev in zip(tables[1:], tables, strict=False):
+        width = np.uint64(max(len(prev), 1))
+        level = [level[int(k // width)] + level[int(k % width)][-1] for k in table]
+        out += level
+    return out
+
+
+class PhraseTable:
+    """Chosen phrases as numpy lookups: 3-grams by code, 4-grams by (3-gram rank, last char)."""
+
+    def __init__(self, phrases: Sequence[str]) -> None:
+        self.phrases = list(phrases)
+        tri = {_tri_code(p): i for i, p in enumerate(self.phrases) if len(p) == 3}
+        self.tri = np.asarray(sorted(tri), dtype=np.uint64)
+        self.tri_index = np.asarray([tri[c] for c in sorted(tri)], dtype=np.int64)
+        rank = {p: r for r, p in enumerate(self.phrases[tri[c]] for c in sorted(tri))}
+        quad = {
+            (rank[p[:3]] << CHAR_BITS) | ord(grams.fold(p[3])): i
+            for i, p in enumerate(self.phrases)
+            if len(p) == 4 and p[:3] in rank
+        }
+        self.quad = np.asarray(sorted(quad), dtype=np.uint64)
+        self.quad_index = np.asarray([quad[k] for k in sorted(quad)], dtype=np.int64)
+
+    def chunks(
+        self, rowids: Sequence[int], texts: Sequence[str]
+    ) -> tuple[NDArray[Any], list[bytes]]:
+        """Indexes into `phrases` found in the batch, and each one's chunk of rowids."""
+        if not texts or not self.phrases:
+            return np.zeros(0, dtype=np.uint64), []
+        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        cps = _codepoints("".join(texts))
+        doc = np.repeat(np.arange(len(texts), dtype=np.uint64), lengths)
+        n = len(cps)
+        if n < 3:
+            return np.zeros(0, dtype=np.uint64), []
+        tri = (
+            ((cps[:-2] + np.uint64(PAIR_OFFSET)) << np.uint64(2 * CHAR_BITS))
+            | (cps[1:-1] << np.uint64(CHAR_BITS))
+            | cps[2:]
+        )
+        t_at = np.where(doc[:-2] == doc[2:], _lookup(self.tri, tri), -1)
+        found = [(self.tri_index[t_at[t_at >= 0]], doc[:-2][t_at >= 0])]
+        if n >= 4 and len(self.quad):
+            ok = (t_at[:-1] >= 0) & (doc[:-3] == doc[3:])
+            keys = (np.maximum(t_at[:-1], 0).astype(np.uint64) << np.uint64(CHAR_BITS)) | cps[3:]
+            q_at = np.where(ok, _lookup(self.quad, keys), -1)
+            found.append((self.quad_index[q_at[q_at >= 0]], doc[:-3][q_at >= 0]))
+        index = np.concatenate([f[0] for f in found]).astype(np.uint64)
+        docs = np.concatenate([f[1] for f in found])
+        keys = unique_sorted((index << np.uint64(_DOC_BITS)) | docs)
+        order = np.asarray(rowids, dtype=np.uint32)
+        mask = np.uint64((1 << _DOC_BITS) - 1)
+        return _encode_runs(keys >> np.uint64(_DOC_BITS), order[(keys & mask).astype(np.intp)])
+
+
+def _tri_code(p: str) -> int:
+    a, b, c = (ord(x) for x in grams.fold(p))
+    return ((a + PAIR_OFFSET) << (2 * CHAR_BITS)) | (b << CHAR_BITS) | c

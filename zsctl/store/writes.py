@@ -215,7 +215,10 @@ def update_index(
     patches = int(meta(db, "gram_patches") or 0)
     changed = len(removed) + len(added) + grams_build.dead_count(db)
     if not indexed or changed > limit or patches >= MAX_PATCHES:
-        rows = db.execute(f"SELECT n, {_INDEXED_TEXT} FROM articles ORDER BY n")
+
+        def rows() -> Iterable[tuple[int, str]]:
+            return db.execute(f"SELECT n, {_INDEXED_TEXT} FROM articles ORDER BY n")
+
         grams_build.rebuild(db, rows, pool if total >= PARALLEL_GRAMS else None)
         set_meta(db, "gram_patches", "0")
         return
