@@ -85,6 +85,8 @@ def read_one(
         out.error = f"{exc.message}; skipped, kept what was stored"
         return out
     out.problems = dump_problems(str(seeds / entry.file), entry, out.digest, result, rules)
+    if accept_changed:  # asked for: a changed dump is stored, so its new sha256 is no problem
+        out.problems = [p for p in out.problems if p.code != "sha256-mismatch"]
     if not result.records:
         out.error = "no article found (empty or only chrome); skipped, kept what was stored"
         return out
