@@ -181,7 +181,7 @@ def name_problem(name: str) -> str | None:
     """Why `name` cannot be a dump's name in INDEX.md, or None: the first reason that applies."""
     size = len(os.fsencode(name))
     if "/" in name or "\\" in name or name in (".", ".."):
-        why = "is a path; a row names a file directly in the seeds folder (no folder, '..' or /)"
+        why = "is a path; a row names a file directly inside the seeds folder (no '..' or /)"
     elif size > MAX_NAME_BYTES:
         why = f"is {size} bytes long, over the {MAX_NAME_BYTES} bytes a file name can have"
     elif not name.endswith(".txt"):
