@@ -127,12 +127,14 @@ def load_records(
         db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (key TEXT PRIMARY KEY)")
         db.execute("DELETE FROM wanted")
         db.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((k,) for k in only))
-        where = " WHERE r.key IN (SELECT key FROM wanted)"
+        # CROSS JOIN: SQLite then reads `wanted` first, not every record.
+        where = " FROM wanted w CROSS JOIN records r ON r.key = w.key"
     rows = db.execute(
         "SELECT r.key, r.title, r.tag, r.date, r.source, COALESCE(r.body, a.body),"
         " r.district, r.mentions, r.body IS NOT NULL"
-        " FROM records r LEFT JOIN articles a ON r.body IS NULL AND a.representative = r.key"
-        f"{where} ORDER BY r.key"
+        f"{where or ' FROM records r'}"
+        " LEFT JOIN articles a ON r.body IS NULL AND a.representative = r.key"
+        " ORDER BY r.key"
     )
     records: list[StoredRecord] = []
     districts: Districts = {}
