@@ -1116,7 +1116,7 @@ SCHEMA_FINGERPRINTS = {
     3: "f3898aca27a6d8d2",
     4: "3da2fa0287ab7840",
     5: "2f52f1ce40023160",
-    6: "de84dd709ec38685",
+    6: "21f80d76ccf669d3",
 }
 
 

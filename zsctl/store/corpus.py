@@ -70,6 +70,8 @@ CREATE TABLE articles (
 );
 CREATE INDEX articles_date ON articles(date, id);
 CREATE INDEX articles_district ON articles(district, date);
+-- An incremental ingest loads a kept record's body from its article by this.
+CREATE INDEX articles_representative ON articles(representative);
 CREATE TABLE article_sources (
     article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
     record_key TEXT NOT NULL,
