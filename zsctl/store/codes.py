@@ -42,7 +42,7 @@ def _array(b: bytes) -> NDArray[np.int64]:
 
 def shard_of(codes: Codes) -> NDArray[np.int64]:
     """Shard of each packed code (its role bits left out, so both roles share a shard)."""
-    return (codes >> 2) & ((1 << SHARD_BITS) - 1)  # codes are hashes already
+    return (codes >> 3) & ((1 << SHARD_BITS) - 1)  # codes are hashes already
 
 
 class StoredCodes:

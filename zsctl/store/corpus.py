@@ -13,7 +13,7 @@ from pathlib import Path
 
 from zsctl.errors import CorpusError
 
-CORPUS_SCHEMA_VERSION = 6  # bump on every schema change: an older corpus is refused, not misread
+CORPUS_SCHEMA_VERSION = 7  # bump on every schema change: an older corpus is refused, not misread
 APPLICATION_ID = 0x7A73_6374  # "zsct": marks the file as a zsctl corpus
 
 SCHEMA = """
