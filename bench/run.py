@@ -1113,12 +1113,12 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     bench = Bench(args, zsctl)
     bench.all()
-    bench.extra["load_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     for shape in args.shapes:
         other = Bench(args, zsctl, shape)
         other.shape_figures()
         bench.rows += other.rows
         bench.extra[f"shape.{shape}"] = other.extra
+    bench.extra["load_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     total = time.perf_counter() - started
     table = render_table(bench.rows)
     print(table)
