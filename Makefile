@@ -47,9 +47,9 @@ format: $(STAMP)
 check: $(STAMP)
 	$(BIN)/zsctl check --seeds seeds
 
-## bench: the 100,000-article benchmark (minutes; not part of make test)
+## bench: the 100,000-article benchmark, then each corpus shape (tens of minutes; not in make test)
 bench: $(STAMP)
-	$(BIN)/python -m bench.run --articles 100000 --runs 5 --write
+	$(BIN)/python -m bench.run --articles 100000 --runs 5 --write --shapes
 	$(BIN)/python -m bench.build --articles 100000 --workers 2
 
 ## fuzz: fuzz decode and parse for 10 minutes (not in CI); failing inputs go to fuzz-failures/

@@ -24,6 +24,7 @@ from zsctl.export.encode import write_jsonl
 from zsctl.ingest import ingest
 from zsctl.query.articles import iter_details
 from zsctl.query.filters import Filters
+from zsctl.store.codes import StoredCodes
 from zsctl.store.corpus import connect_read
 
 
@@ -227,3 +228,26 @@ def test_recomputing_the_affected_clusters_gives_the_full_result(
     kept = [c for c in before if not set(c.members) & redo]
     again = cluster([it for it in final if it.key in redo or it in new])
     assert sorted(kept + again, key=lambda c: c.representative) == cluster(final)
+
+
+def test_the_corpus_finds_the_same_candidates_as_the_codes_in_memory(tmp_path: Path) -> None:
+    # store/codes.py keeps the codes inverted in shards; after a full ingest and an
+    # incremental one that drops a dump, its look-ups equal CodeIndex's over the same codes.
+    corpus = shapes.build(3, [("family", 30), ("report", 6), ("plain", 40), ("titles", 12)])
+    dumps = {name: shapes.render(part) for name, part in corpus.dumps().items()}
+    db_path = tmp_path / "c.db"
+    ingest(shapes.write_seeds(tmp_path, dumps), db_path)
+    ingest(shapes.write_seeds(tmp_path, dict(sorted(dumps.items())[1:])), db_path)
+    db = connect_read(db_path)
+    try:
+        rows = db.execute("SELECT key, codes FROM record_codes").fetchall()
+        stored = {k: np.frombuffer(b, dtype="<u4").astype(np.int64) for k, b in rows}
+        assert set(stored) == {k for (k,) in db.execute("SELECT key FROM records")}
+        memory = CodeIndex(stored)
+        store = StoredCodes(db)
+        for key in sorted(stored)[::7]:
+            probe = stored[key]
+            assert store.matches(probe) == memory.matches(probe)
+            assert np.array_equal(store.codes_of({key}), probe)
+    finally:
+        db.close()

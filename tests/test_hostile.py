@@ -1117,6 +1117,7 @@ SCHEMA_FINGERPRINTS = {
     4: "3da2fa0287ab7840",
     5: "2f52f1ce40023160",
     6: "a8953128285da41e",
+    7: "21f80d76ccf669d3",
 }
 
 

@@ -56,13 +56,13 @@ def run(
 ) -> DedupOutcome:
     """Bring the articles in line with the records after `fresh` (key -> body) were stored."""
     report = progress or (lambda phase, done, total, info: None)
-    present = {k for (k,) in db.execute("SELECT key FROM records")}
+    present = writes.count_existing(db)[0]
     report("cluster", 0, None, "")
     redo: set[str] | None = None
     replacing: set[str] | None = None
     if not full:
-        redo, replacing, stale = _plan(db, fresh, present, threshold)
-        if len(redo) > FULL_SHARE * len(present):
+        redo, replacing, stale = _plan(db, fresh, threshold)
+        if len(redo) > FULL_SHARE * present:
             redo = replacing = None
     if redo is None:
         codes.clear_codes(db)
@@ -98,16 +98,15 @@ def run(
 
 
 def _plan(
-    db: sqlite3.Connection, fresh: dict[str, str], present: set[str], threshold: float
+    db: sqlite3.Connection, fresh: dict[str, str], threshold: float
 ) -> tuple[set[str], set[str], set[str]]:
     """Records to re-cluster, stored articles they replace, and records whose codes are stale."""
-    index = codes.load_index(db)
-    coded = set(index.keys)
-    stale = (coded - present) | (coded & set(fresh))  # removed, or re-parsed with a new text
+    stale = codes.stale_keys(db, fresh)
     new, _ = writes.load_records(db, fresh, set(fresh))
     items = [DedupItem(r.key, r.title, r.body) for r in new]
     parts = record_codes(signatures(items, threshold)) if items else []
-    seed: Codes = np.concatenate([*parts, index.codes_of(stale)])
+    index = codes.StoredCodes(db)
+    seed: Codes = np.concatenate([np.zeros(0, np.int64), *parts, index.codes_of(stale)])
     touched = affected(
         seed,
         stale,
@@ -116,4 +115,4 @@ def _plan(
         lambda keys: codes.members_of(db, keys),
     )
     replacing = codes.articles_of(db, touched | stale)
-    return (touched & present) | set(fresh), replacing, stale
+    return (touched - (stale - set(fresh))) | set(fresh), replacing, stale

@@ -1,9 +1,10 @@
-"""Per-record candidate codes (table record_codes) and the lookups an incremental ingest makes.
+"""Per-record candidate codes (record_codes, code_shards) and the look-ups of an incremental ingest.
 
 Each record stores the codes its signatures give (`dedup.cluster.record_codes`): the exact
 digest, its LSH band keys, its opening windows, its title. A new, edited or removed record
 finds the stored records whose clustering it can change by these codes alone, so only their
-clusters are recomputed (`dedup.cluster.affected`).
+clusters are recomputed (`dedup.cluster.affected`). The inverted form lives in shards by code,
+so a look-up of a few hundred codes reads a few hundred small blobs, not every record's codes.
 """
 
 from __future__ import annotations
@@ -12,13 +13,17 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 
 import numpy as np
+from numpy.typing import NDArray
 
-from zsctl.dedup.cluster import CodeIndex, Codes
+from zsctl.arrays import unique_sorted
+from zsctl.dedup.cluster import BOTH, INDEX, PROBE, Codes
 
+SHARD_BITS = 14  # 16,384 shards: ~370 codes each at 100,000 records
 _CHUNK = 500  # parameters per statement, under SQLite's limit
+_EMPTY = np.zeros(0, dtype=np.int64)
 
 
-def _chunks(values: list[str]) -> Iterator[list[str]]:
+def _chunks(values: list[str] | list[int]) -> Iterator[list[str] | list[int]]:
     for lo in range(0, len(values), _CHUNK):
         yield values[lo : lo + _CHUNK]
 
@@ -27,10 +32,79 @@ def _in(n: int) -> str:
     return ",".join("?" * n)
 
 
-def load_index(db: sqlite3.Connection) -> CodeIndex:
-    """Every stored record's codes (removed records' codes linger until the dedup stage)."""
-    rows = db.execute("SELECT key, codes FROM record_codes")
-    return CodeIndex({k: np.frombuffer(blob, dtype="<i8").astype(np.int64) for k, blob in rows})
+def _blob(a: NDArray[np.int64]) -> bytes:
+    return a.astype("<u4").tobytes()  # codes are < 2**32, and so are record ids
+
+
+def _array(b: bytes) -> NDArray[np.int64]:
+    return np.frombuffer(b, dtype="<u4").astype(np.int64)
+
+
+def shard_of(codes: Codes) -> NDArray[np.int64]:
+    """Shard of each packed code (its role bits left out, so both roles share a shard)."""
+    return (codes >> 3) & ((1 << SHARD_BITS) - 1)  # codes are hashes already
+
+
+class StoredCodes:
+    """`matches` and `codes_of` over the corpus's tables, for `dedup.cluster.affected`."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def matches(self, codes: Codes) -> set[str]:
+        """Stored records whose INDEX codes are among `codes`' PROBE codes, and back."""
+        base = codes >> 2 << 2
+        wanted = [
+            base[(codes & PROBE) != 0] | INDEX,
+            base[(codes & PROBE) != 0] | BOTH,
+            base[(codes & INDEX) != 0] | PROBE,
+            base[(codes & INDEX) != 0] | BOTH,
+        ]
+        targets = unique_sorted(np.concatenate(wanted))
+        shards = shard_of(targets)
+        ids: set[int] = set()
+        for shard, flat, owners in self._shards(np.unique(shards).tolist()):
+            mine = targets[shards == shard]
+            lo = np.searchsorted(flat, mine, "left")
+            hi = np.searchsorted(flat, mine, "right")
+            for a, b in zip(lo.tolist(), hi.tolist(), strict=True):
+                ids.update(owners[a:b].tolist())
+        return self._keys(sorted(ids))
+
+    def codes_of(self, keys: set[str]) -> Codes:
+        """The stored codes of some records."""
+        parts = [_EMPTY]
+        for part in _chunks(sorted(keys)):
+            sql = f"SELECT codes FROM record_codes WHERE key IN ({_in(len(part))})"
+            parts += [_array(b) for (b,) in self.db.execute(sql, part)]
+        return np.concatenate(parts)
+
+    def _shards(
+        self, shards: list[int]
+    ) -> Iterator[tuple[int, NDArray[np.int64], NDArray[np.int64]]]:
+        for part in _chunks(shards):
+            sql = f"SELECT shard, codes, ids FROM code_shards WHERE shard IN ({_in(len(part))})"
+            for shard, codes, ids in self.db.execute(sql, part):
+                yield shard, _array(codes), _array(ids)
+
+    def _keys(self, ids: list[int]) -> set[str]:
+        out: set[str] = set()
+        for part in _chunks(ids):
+            sql = f"SELECT key FROM record_codes WHERE id IN ({_in(len(part))})"
+            out.update(k for (k,) in self.db.execute(sql, part))
+        return out
+
+
+def stale_keys(db: sqlite3.Connection, fresh: Iterable[str]) -> set[str]:
+    """Records whose stored codes are out of date: removed, or re-parsed with a new text."""
+    gone = db.execute(
+        "SELECT c.key FROM record_codes c LEFT JOIN records r ON r.key = c.key WHERE r.key IS NULL"
+    )
+    out = {k for (k,) in gone}
+    for part in _chunks(sorted(fresh)):
+        sql = f"SELECT key FROM record_codes WHERE key IN ({_in(len(part))})"
+        out.update(k for (k,) in db.execute(sql, part))
+    return out
 
 
 def members_of(db: sqlite3.Connection, keys: Iterable[str]) -> set[str]:
@@ -76,14 +150,65 @@ def memberships(db: sqlite3.Connection, ids: set[str] | None) -> dict[str, set[s
 
 
 def replace_codes(db: sqlite3.Connection, stale: Iterable[str], rows: dict[str, Codes]) -> None:
-    """Drop the codes of stale records, store those of new ones (one blob per record)."""
-    db.executemany("DELETE FROM record_codes WHERE key = ?", ((k,) for k in sorted(stale)))
+    """Drop the codes of stale records, store those of new ones, in both tables."""
+    gone_ids, gone_codes = _drop_records(db, sorted(set(stale) | set(rows)))
+    start = db.execute("SELECT coalesce(max(id), 0) + 1 FROM record_codes").fetchone()[0]
+    keys = sorted(rows)
     db.executemany(
-        "INSERT OR REPLACE INTO record_codes VALUES (?, ?)",
-        ((key, c.astype("<i8").tobytes()) for key, c in sorted(rows.items())),
+        "INSERT INTO record_codes (key, id, codes) VALUES (?, ?, ?)",
+        ((k, start + i, _blob(rows[k])) for i, k in enumerate(keys)),
     )
+    new_codes = np.concatenate([_EMPTY, *(rows[k] for k in keys)])
+    new_ids = np.repeat(
+        np.arange(start, start + len(keys), dtype=np.int64), [len(rows[k]) for k in keys]
+    )
+    _patch_shards(db, gone_ids, gone_codes, new_codes, new_ids)
+
+
+def _drop_records(db: sqlite3.Connection, keys: list[str]) -> tuple[set[int], Codes]:
+    """Delete some records' rows of record_codes; their ids and codes."""
+    ids: set[int] = set()
+    parts = [_EMPTY]
+    for part in _chunks(keys):
+        sql = f"SELECT id, codes FROM record_codes WHERE key IN ({_in(len(part))})"
+        for i, blob in db.execute(sql, part).fetchall():
+            ids.add(i)
+            parts.append(_array(blob))
+        db.execute(f"DELETE FROM record_codes WHERE key IN ({_in(len(part))})", part)
+    return ids, np.concatenate(parts)
+
+
+def _patch_shards(
+    db: sqlite3.Connection,
+    gone_ids: set[int],
+    gone_codes: Codes,
+    codes: Codes,
+    ids: NDArray[np.int64],
+) -> None:
+    """Take the gone ids out of their codes' shards and put the new (code, id) pairs in."""
+    new_shard = shard_of(codes)
+    touched = np.union1d(shard_of(gone_codes), new_shard).tolist()
+    gone = np.array(sorted(gone_ids), dtype=np.int64)
+    have = {s: (c, i) for s, c, i in StoredCodes(db)._shards(touched)}
+    order = np.argsort(new_shard, kind="stable")
+    new_shard, codes, ids = new_shard[order], codes[order], ids[order]
+    bounds = (
+        np.searchsorted(new_shard, touched, "left"),
+        np.searchsorted(new_shard, touched, "right"),
+    )
+    rows: list[tuple[int, bytes, bytes]] = []
+    for s, lo, hi in zip(touched, bounds[0].tolist(), bounds[1].tolist(), strict=True):
+        old_c, old_i = have.get(s, (_EMPTY, _EMPTY))
+        keep = ~np.isin(old_i, gone)
+        c = np.concatenate([old_c[keep], codes[lo:hi]])
+        i = np.concatenate([old_i[keep], ids[lo:hi]])
+        o = np.lexsort((i, c))
+        rows.append((s, _blob(c[o]), _blob(i[o])))
+    db.executemany("INSERT OR REPLACE INTO code_shards (shard, codes, ids) VALUES (?, ?, ?)", rows)
+    db.execute("DELETE FROM code_shards WHERE length(codes) = 0")
 
 
 def clear_codes(db: sqlite3.Connection) -> None:
     """Forget every record's codes (a full re-cluster stores them all again)."""
     db.execute("DELETE FROM record_codes")
+    db.execute("DELETE FROM code_shards")

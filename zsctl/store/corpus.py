@@ -13,7 +13,7 @@ from pathlib import Path
 
 from zsctl.errors import CorpusError
 
-CORPUS_SCHEMA_VERSION = 6  # bump on every schema change: an older corpus is refused, not misread
+CORPUS_SCHEMA_VERSION = 7  # bump on every schema change: an older corpus is refused, not misread
 APPLICATION_ID = 0x7A73_6374  # "zsct": marks the file as a zsctl corpus
 
 SCHEMA = """
@@ -70,6 +70,8 @@ CREATE TABLE articles (
 );
 CREATE INDEX articles_date ON articles(date, id);
 CREATE INDEX articles_district ON articles(district, date);
+-- An incremental ingest loads a kept record's body from its article by this.
+CREATE INDEX articles_representative ON articles(representative);
 CREATE TABLE article_sources (
     article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
     record_key TEXT NOT NULL,
@@ -95,10 +97,17 @@ CREATE TABLE article_edges (
 );
 CREATE INDEX article_edges_article ON article_edges(article_id);
 -- Each record's candidate codes (zsctl/store/codes.py): exact digest, LSH band keys, opening
--- windows, title, as sorted little-endian int64 (code << 2 | role; role 1: others find the
--- record by it, 2: it finds others by it, 3: both). Rows of removed records stay until the
--- next dedup stage, which needs them.
-CREATE TABLE record_codes (key TEXT PRIMARY KEY, codes BLOB NOT NULL);
+-- windows, title, hashed to 30 bits, as sorted little-endian uint32 (hash << 2 | role; role
+-- 1: others find the record by it, 2: it finds others by it, 3: both). Rows of removed
+-- records stay until the next dedup stage, which needs them.
+CREATE TABLE record_codes (
+    key TEXT PRIMARY KEY,
+    id INTEGER NOT NULL UNIQUE,    -- the record's number in code_shards
+    codes BLOB NOT NULL
+);
+-- The same codes inverted, in 16,384 shards by code: sorted uint32 codes and, aligned, the
+-- uint32 ids of their records. A look-up reads only the shards of the codes it looks for.
+CREATE TABLE code_shards (shard INTEGER PRIMARY KEY, codes BLOB NOT NULL, ids BLOB NOT NULL);
 -- One row per ingest that ran to its end (zsctl/store/log.py): `zsctl log`.
 CREATE TABLE ingest_log (
     n INTEGER PRIMARY KEY,

@@ -127,12 +127,14 @@ def load_records(
         db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (key TEXT PRIMARY KEY)")
         db.execute("DELETE FROM wanted")
         db.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((k,) for k in only))
-        where = " WHERE r.key IN (SELECT key FROM wanted)"
+        # CROSS JOIN: SQLite then reads `wanted` first, not every record.
+        where = " FROM wanted w CROSS JOIN records r ON r.key = w.key"
     rows = db.execute(
         "SELECT r.key, r.title, r.tag, r.date, r.source, COALESCE(r.body, a.body),"
         " r.district, r.mentions, r.body IS NOT NULL"
-        " FROM records r LEFT JOIN articles a ON r.body IS NULL AND a.representative = r.key"
-        f"{where} ORDER BY r.key"
+        f"{where or ' FROM records r'}"
+        " LEFT JOIN articles a ON r.body IS NULL AND a.representative = r.key"
+        " ORDER BY r.key"
     )
     records: list[StoredRecord] = []
     districts: Districts = {}
@@ -165,6 +167,19 @@ def store_bodies_once(db: sqlite3.Connection, records: list[StoredRecord], kept:
     )
 
 
+def _stored_articles(db: sqlite3.Connection, ids: set[str] | None) -> dict[str, tuple[int, str]]:
+    """Rowid and digest of the stored articles `ids` (all when None)."""
+    if ids is None:
+        return {a: (n, d) for a, n, d in db.execute("SELECT id, n, digest FROM articles")}
+    out: dict[str, tuple[int, str]] = {}
+    wanted = sorted(ids)
+    for lo in range(0, len(wanted), 500):  # under SQLite's limit on parameters
+        part = wanted[lo : lo + 500]
+        sql = f"SELECT id, n, digest FROM articles WHERE id IN ({','.join('?' * len(part))})"
+        out.update({a: (n, d) for a, n, d in db.execute(sql, part)})
+    return out
+
+
 def write_articles(
     db: sqlite3.Connection, articles: Iterable[Article], replacing: set[str] | None = None
 ) -> WriteResult:
@@ -173,8 +188,7 @@ def write_articles(
     Stored articles not written again are deleted: all of them, or only those in `replacing`
     (the clusters an incremental ingest recomputed).
     """
-    rows = db.execute("SELECT id, n, digest FROM articles")
-    old = {r[0]: (r[1], r[2]) for r in rows if replacing is None or r[0] in replacing}
+    old = _stored_articles(db, replacing)
     result = WriteResult()
     removed: list[int] = []
     added: list[int] = []
