@@ -57,6 +57,7 @@ _SOURCE = pa.struct(
         ("first_line", pa.int64()),
         ("last_line", pa.int64()),
         ("date", pa.string()),
+        ("published_at", pa.string()),  # export schema 2
         ("title", pa.string()),
         ("tag", pa.string()),
         ("kind", pa.string()),
@@ -70,6 +71,7 @@ ARTICLES = pa.schema(
         ("title", pa.string()),
         ("tag", pa.string()),
         ("date", pa.string()),
+        ("published_at", pa.string()),  # export schema 2
         ("district", pa.string()),
         ("source_label", pa.string()),
         ("districts", pa.list_(pa.struct([("district", pa.string()), ("count", pa.int64())]))),
