@@ -19,9 +19,9 @@ import pyarrow.compute as pc
 
 from zsctl.build import stages
 from zsctl.build.datasets import Folder
-from zsctl.build.schemas import ARTICLES, CODES, COMPONENTS, DUMPS, LINKS, RECORDS
+from zsctl.build.schemas import CODES, COMPONENTS, DUMPS, LINKS, RECORDS
 from zsctl.dedup.cluster import DedupItem
-from zsctl.parse.rules import rules_for_seeds
+from zsctl.parse.rules import ChromeRules
 from zsctl.seeds.dumps import DumpLimits
 from zsctl.seeds.manifest import DumpEntry
 
@@ -34,7 +34,12 @@ def part_name(n: int) -> str:
 
 
 def parse_batch(
-    seeds: str, entries: list[DumpEntry], out: Folder, part: int, limits: DumpLimits
+    seeds: str,
+    entries: list[DumpEntry],
+    out: Folder,
+    part: int,
+    limits: DumpLimits,
+    rules: ChromeRules,
 ) -> dict[str, Any]:
     """Parse a batch of listed dumps into one records part and one dumps part."""
     records: list[dict[str, Any]] = []
@@ -42,7 +47,6 @@ def parse_batch(
     failed: list[tuple[str, str]] = []
     size = 0
     with _local_seeds(seeds, entries, limits) as folder:
-        rules = rules_for_seeds(folder)  # the packaged rules plus the folder's sites/*.yaml
         for entry in entries:
             outcome = stages.parse_dump(folder, entry, limits, rules)
             size += outcome.size
@@ -224,13 +228,20 @@ def article_shuffle(out: Folder, part: int, buckets: int) -> int:
 
 
 def article_bucket(out: Folder, bucket: int, threshold: float) -> int:
-    """The articles of one bucket: whole components, so whole clusters."""
+    """The articles of one bucket (whole components, so whole clusters), in the Parquet form
+    `zsctl export --format parquet` writes, sorted by id."""
+    from zsctl.export.schema import arrow_schema, record_batch
+
     rows = out.read(f"shuffle/bucket-{bucket:04d}").to_pylist()
-    articles = stages.article_rows(rows, threshold)
+    details = stages.article_details(rows, threshold)
     del rows
-    articles.sort(key=lambda a: str(a["id"]))
-    out.write(f"articles/part-{bucket:04d}.parquet", pa.Table.from_pylist(articles, ARTICLES))
-    return len(articles)
+    details.sort(key=lambda d: d.id)
+    schema = arrow_schema()
+    out.write(
+        f"articles/part-{bucket:04d}.parquet",
+        pa.Table.from_batches([record_batch(details, schema)], schema=schema),
+    )
+    return len(details)
 
 
 def clashing_id(out: Folder) -> str | None:
