@@ -242,6 +242,31 @@ def test_urls_for_seeds_and_output(tmp_path: Path) -> None:
     assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
 
 
+def test_a_dump_at_a_url_over_the_limit_is_refused_before_it_is_fetched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fsspec
+    from distributed import LocalCluster
+
+    from tests.conftest import SEEDS
+
+    fs = fsspec.filesystem("memory")
+    for f in SEEDS.iterdir():
+        if f.is_file():
+            fs.pipe_file(f"/big/{f.name}", f.read_bytes())
+    index = (SEEDS / "INDEX.md").read_text(encoding="utf-8")
+    huge = b"x" * (2 * 1024 * 1024)
+    row = f"| 900_huge.txt | chanyeyuanqu | auto | - | {hashlib.sha256(huge).hexdigest()} | |\n"
+    fs.pipe_file("/big/INDEX.md", (index + row).encode())
+    fs.pipe_file("/big/900_huge.txt", huge)
+    monkeypatch.setenv("ZSCTL_MAX_DUMP_MB", "1")
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster:
+        stats = build("memory://big", "memory://big-out", cluster.scheduler_address)
+    assert [f for f, _ in stats.failed] == ["900_huge.txt"]
+    assert "over the 1 MiB limit" in stats.failed[0][1]
+    assert stats.articles > 0  # the other dumps were built
+
+
 def test_manifest_rules_are_ingests(seeds_copy: Path, tmp_path: Path) -> None:
     index = seeds_copy / "INDEX.md"
     index.write_text(

@@ -21,8 +21,9 @@ from zsctl.build import stages
 from zsctl.build.datasets import Folder
 from zsctl.build.schemas import CODES, COMPONENTS, DUMPS, LINKS, RECORDS
 from zsctl.dedup.cluster import DedupItem
+from zsctl.errors import ZsctlError
 from zsctl.parse.rules import ChromeRules
-from zsctl.seeds.dumps import DumpLimits
+from zsctl.seeds.dumps import DumpLimits, refuse_size
 from zsctl.seeds.manifest import DumpEntry
 
 
@@ -46,8 +47,11 @@ def parse_batch(
     dumps: list[dict[str, Any]] = []
     failed: list[tuple[str, str]] = []
     size = 0
-    with _local_seeds(seeds, entries, limits) as folder:
+    with _local_seeds(seeds, entries, limits) as (folder, refused):
         for entry in entries:
+            if entry.file in refused:
+                failed.append((entry.file, refused[entry.file]))
+                continue
             outcome = stages.parse_dump(folder, entry, limits, rules)
             size += outcome.size
             if outcome.error:
@@ -61,8 +65,11 @@ def parse_batch(
 
 
 @contextmanager
-def _local_seeds(seeds: str, entries: list[DumpEntry], limits: DumpLimits) -> Iterator[Path]:
-    """The seeds folder as a local path: itself, or the batch's dumps copied from a URL.
+def _local_seeds(
+    seeds: str, entries: list[DumpEntry], limits: DumpLimits
+) -> Iterator[tuple[Path, dict[str, str]]]:
+    """The seeds folder as a local path (itself, or the batch's dumps fetched from a URL), and
+    the dumps refused before fetching, with why.
 
     A dump at a URL is checked against the size limit before it is fetched; read_one then
     applies every rule it applies to a local dump (regular file, limits, parse).
@@ -70,15 +77,22 @@ def _local_seeds(seeds: str, entries: list[DumpEntry], limits: DumpLimits) -> It
     import fsspec
 
     fs, root = fsspec.core.url_to_fs(seeds)
-    if fs.protocol in ("file", "local") or "file" in fs.protocol:
-        yield Path(root)
+    if "file" in fs.protocol:
+        yield Path(root), {}
         return
+    refused: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="zsctl-build-") as tmp:
         for e in entries:
             src = f"{root.rstrip('/')}/{e.file}"
-            if fs.exists(src) and fs.size(src) <= limits.max_bytes:
-                fs.get(src, str(Path(tmp) / e.file))
-        yield Path(tmp)
+            if not fs.exists(src):
+                continue  # read_one reports it missing, as for a local dump
+            try:
+                refuse_size(fs.size(src), limits, e.file)
+            except ZsctlError as exc:
+                refused[e.file] = f"{exc.message}; skipped, kept what was stored"
+                continue
+            fs.get(src, str(Path(tmp) / e.file))
+        yield Path(tmp), refused
 
 
 # ------------------------------------------------------------------------------ 2. signatures
