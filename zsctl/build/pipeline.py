@@ -16,6 +16,7 @@ import hashlib
 import math
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from typing import Any
 
 from zsctl.build import tasks
 from zsctl.build.datasets import Folder
-from zsctl.errors import ZsctlError
+from zsctl.errors import UsageError, ZsctlError
 from zsctl.parse.identity import identity
 from zsctl.parse.rules import SITES_DIR, ChromeRules, rules_for_seeds
 from zsctl.seeds.dumps import DumpLimits, dump_limits
@@ -169,7 +170,7 @@ def _client(scheduler: str) -> Iterator[Any]:
     if scheduler == "local" or scheduler.startswith("local:"):
         count = scheduler.partition(":")[2]
         if count and not (count.isdigit() and int(count) > 0):
-            raise _usage(f"--scheduler local:N needs a whole number N above 0, got {count!r}")
+            raise UsageError(f"--scheduler local:N needs a whole number N above 0, got {count!r}")
         workers = int(count) if count else max(1, os.cpu_count() or 1)
         with (
             LocalCluster(
@@ -190,18 +191,14 @@ def _client(scheduler: str) -> Iterator[Any]:
         yield client
 
 
-def _usage(text: str) -> ZsctlError:
-    from zsctl.errors import UsageError
-
-    return UsageError(text)
-
-
 class _Runner:
     """Submits a stage's tasks, follows them for the progress bar, and names what failed."""
 
     def __init__(self, client: Any, progress: Progress | None) -> None:
         self.client = client
         self.progress = progress
+        # Task keys name this run: two builds on one scheduler must never share a result.
+        self.token = uuid.uuid4().hex[:12]
 
     def map(
         self, stage: str, fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]]
@@ -210,7 +207,9 @@ class _Runner:
         from distributed import as_completed
 
         futures = [
-            self.client.submit(fn, *args, retries=RETRIES, pure=False, key=f"{stage}-{i}")
+            self.client.submit(
+                fn, *args, retries=RETRIES, pure=False, key=f"{stage}-{self.token}-{i}"
+            )
             for i, args in enumerate(calls)
         ]
         done = 0
