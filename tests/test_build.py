@@ -8,7 +8,6 @@ the tests compare the two and then break the build in several ways.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import signal
@@ -28,7 +27,7 @@ from zsctl.build.datasets import MARKER, Folder
 from zsctl.build.load import article_of, load_built
 from zsctl.build.pipeline import STAGES, BuildError, _start, build
 from zsctl.errors import ManifestError, UsageError
-from zsctl.export.schema import FIELDS
+from zsctl.export.schema import PARQUET_FIELDS, arrow_schema
 from zsctl.ingest import ingest
 
 ARTICLES = 1500  # records from the generator (the real seeds among them)
@@ -81,6 +80,16 @@ def corpus(tmp_path_factory: pytest.TempPathFactory, scheduler: str) -> dict[str
     _run("zsctl", "ingest", "--seeds", str(seeds), "--corpus", str(db))
     export = base / "local.jsonl"
     _export(db, export)
+    _run(
+        "zsctl",
+        "export",
+        "--corpus",
+        str(db),
+        "--format",
+        "parquet",
+        "-o",
+        str(base / "local.parquet"),
+    )
     out = base / "built"
     built = _run(
         "zsctl", "build", "--seeds", str(seeds), "--out", str(out), "--scheduler", scheduler
@@ -101,16 +110,13 @@ def _export(db: Path, path: Path) -> None:
     _run("zsctl", "export", "--corpus", str(db), "-o", str(path))
 
 
-def _rows_by_id(path: Path) -> dict[str, Any]:
-    return {r["id"]: r for r in map(json.loads, path.read_text(encoding="utf-8").splitlines())}
-
-
 def _built_rows(out: Path) -> dict[str, Any]:
     return {r["id"]: r for r in pq.read_table(out / "articles").to_pylist()}
 
 
 def test_articles_are_row_for_row_the_local_export(corpus: dict[str, Any]) -> None:
-    local = _rows_by_id(corpus["export"])
+    """The articles dataset holds the rows `zsctl export --format parquet` writes locally."""
+    local = {r["id"]: r for r in pq.read_table(corpus["base"] / "local.parquet").to_pylist()}
     built = _built_rows(corpus["out"])
     assert sorted(built) == sorted(local)  # the same ids: the same clusters, the same kept texts
     assert [k for k in local if built[k] != local[k]] == []
@@ -122,10 +128,10 @@ def test_articles_are_row_for_row_the_local_export(corpus: dict[str, Any]) -> No
     assert f"{records} records -> {len(local)} articles" in corpus["built"]
 
 
-def test_articles_dataset_has_the_export_fields_in_order(corpus: dict[str, Any]) -> None:
-    assert tuple(pq.read_schema(next((corpus["out"] / "articles").glob("*.parquet"))).names) == (
-        FIELDS
-    )
+def test_articles_dataset_has_the_export_parquet_schema(corpus: dict[str, Any]) -> None:
+    part = next((corpus["out"] / "articles").glob("*.parquet"))
+    assert pq.read_schema(part).equals(arrow_schema(), check_metadata=True)
+    assert tuple(pq.read_schema(part).names) == PARQUET_FIELDS
 
 
 def test_ingest_from_parquet_gives_the_same_export_bytes(corpus: dict[str, Any]) -> None:
@@ -182,7 +188,17 @@ def test_a_killed_worker_is_survived_or_named_and_a_rerun_completes(tmp_path: Pa
     seeds = tmp_path / "seeds"
     generate(300, 5, seeds, log=False)
     ingest(seeds, tmp_path / "local.db")
-    _export(tmp_path / "local.db", tmp_path / "local.jsonl")
+    local = tmp_path / "local.parquet"
+    _run(
+        "zsctl",
+        "export",
+        "--corpus",
+        str(tmp_path / "local.db"),
+        "--format",
+        "parquet",
+        "-o",
+        str(local),
+    )
     out = tmp_path / "killed"
     with (
         LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
@@ -202,7 +218,7 @@ def test_a_killed_worker_is_survived_or_named_and_a_rerun_completes(tmp_path: Pa
             assert "run the same command again" in str(exc)
         assert killed
         build(str(seeds), str(out), cluster.scheduler_address)
-    assert _built_rows(out) == _rows_by_id(tmp_path / "local.jsonl")
+    assert _built_rows(out) == {r["id"]: r for r in pq.read_table(local).to_pylist()}
 
 
 def test_urls_for_seeds_and_output(tmp_path: Path) -> None:
@@ -226,6 +242,31 @@ def test_urls_for_seeds_and_output(tmp_path: Path) -> None:
     assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
 
 
+def test_a_dump_at_a_url_over_the_limit_is_refused_before_it_is_fetched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fsspec
+    from distributed import LocalCluster
+
+    from tests.conftest import SEEDS
+
+    fs = fsspec.filesystem("memory")
+    for f in SEEDS.iterdir():
+        if f.is_file():
+            fs.pipe_file(f"/big/{f.name}", f.read_bytes())
+    index = (SEEDS / "INDEX.md").read_text(encoding="utf-8")
+    huge = b"x" * (2 * 1024 * 1024)
+    row = f"| 900_huge.txt | chanyeyuanqu | auto | - | {hashlib.sha256(huge).hexdigest()} | |\n"
+    fs.pipe_file("/big/INDEX.md", (index + row).encode())
+    fs.pipe_file("/big/900_huge.txt", huge)
+    monkeypatch.setenv("ZSCTL_MAX_DUMP_MB", "1")
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster:
+        stats = build("memory://big", "memory://big-out", cluster.scheduler_address)
+    assert [f for f, _ in stats.failed] == ["900_huge.txt"]
+    assert "over the 1 MiB limit" in stats.failed[0][1]
+    assert stats.articles > 0  # the other dumps were built
+
+
 def test_manifest_rules_are_ingests(seeds_copy: Path, tmp_path: Path) -> None:
     index = seeds_copy / "INDEX.md"
     index.write_text(
@@ -235,7 +276,7 @@ def test_manifest_rules_are_ingests(seeds_copy: Path, tmp_path: Path) -> None:
         + " | |\n",
         encoding="utf-8",
     )
-    with pytest.raises(ManifestError, match="inside the seeds folder"):
+    with pytest.raises(ManifestError, match=r"\.\./outside\.txt"):
         build(str(seeds_copy), str(tmp_path / "out"), "local:1")
     assert not (tmp_path / "out").exists()  # refused before anything was written
 
@@ -260,8 +301,10 @@ def test_article_of_round_trips_the_digest(corpus: dict[str, Any]) -> None:
 
     db = connect_read(corpus["base"] / "local.db")
     stored = dict(db.execute("SELECT id, digest FROM articles").fetchall())
+    records = pq.read_table(corpus["out"] / "records", columns=["key", "date"]).to_pylist()
+    dates = {r["key"]: r["date"] for r in records}
     rows = _built_rows(corpus["out"])
-    assert {k: article_of(r).digest() for k, r in rows.items()} == stored
+    assert {k: article_of(r, dates).digest() for k, r in rows.items()} == stored
 
 
 def test_stages_are_listed_in_order() -> None:

@@ -44,7 +44,7 @@ def load_built(build_dir: str, corpus: Path, *, wait: bool = False) -> IngestSta
     with write_lock(corpus, wait):
         db, stats.set_aside = connect_for_ingest(corpus)
         try:
-            _in_transaction(db, lambda: _load(db, folder, float(params["threshold"]), stats), stats)
+            _in_transaction(db, lambda: _load(db, folder, params, stats), stats)
         except sqlite3.OperationalError as exc:
             raise CorpusError(
                 f"writing the corpus failed ({exc}); nothing was changed. Free disk space "
@@ -59,7 +59,9 @@ def load_built(build_dir: str, corpus: Path, *, wait: bool = False) -> IngestSta
     return stats
 
 
-def _load(db: sqlite3.Connection, folder: Folder, threshold: float, stats: IngestStats) -> bool:
+def _load(
+    db: sqlite3.Connection, folder: Folder, params: dict[str, Any], stats: IngestStats
+) -> bool:
     """Write dumps, records and articles; then the gram index, as ingest's stages 3, 5 and 6."""
     built: set[str] = set()
     records: list[StoredRecord] = []
@@ -80,7 +82,9 @@ def _load(db: sqlite3.Connection, folder: Folder, threshold: float, stats: Inges
     stats.removed, stats.records = len(gone), len(records)
     before = codes.memberships(db, None)
     after: dict[str, set[str]] = {}
-    done = writes.write_articles(db, _articles(folder, after))
+    dates = {r.key: r.date for r in records}
+    done = writes.write_articles(db, _articles(folder, dates, after))
+    del dates
     stats.changes, stats.reclustered = diff(before, after), len(records)
     stats.articles, stats.written, stats.deleted = done.articles, done.written, done.deleted
     stats.duplicates = len(records) - done.articles
@@ -90,7 +94,13 @@ def _load(db: sqlite3.Connection, folder: Folder, threshold: float, stats: Inges
     codes.clear_codes(db)
     codes.replace_codes(db, (), _codes(folder))
     writes.update_index(db, done.removed, done.added, done.articles)
-    writes.set_meta(db, "threshold", repr(threshold))
+    writes.set_meta(db, "threshold", repr(float(params["threshold"])))
+    # How the dumps were parsed (parser version, each site's rules), as ingest records it, so
+    # the next ingest re-parses only what changed; and where they are, for show --raw.
+    for key, value in params["parse"].items():
+        writes.set_meta(db, key, value)
+    if "://" not in params["seeds"]:
+        writes.set_meta(db, "seeds", str(Path(params["seeds"]).resolve()))
     _log(db, stats)
     return True
 
@@ -153,30 +163,38 @@ def _record(r: dict[str, Any]) -> Record:
     )
 
 
-def _articles(folder: Folder, seen: dict[str, set[str]]) -> Iterator[Article]:
+def _articles(
+    folder: Folder, dates: dict[str, str | None], seen: dict[str, set[str]]
+) -> Iterator[Article]:
     """The build's articles, part by part, as build_articles made them; `seen` gets each
     article's record keys (for the changes the summary reports)."""
     for part in folder.parts("articles"):
         for row in folder.read(part).to_pylist():
-            a = article_of(row)
+            a = article_of(row, dates)
             seen[a.id] = {k for k, _, _ in a.sources}
             yield a
 
 
-def article_of(row: dict[str, Any]) -> Article:
-    """An exported article back as the Article that build_articles gave (same digest)."""
+def article_of(row: dict[str, Any], dates: dict[str, str | None]) -> Article:
+    """An exported article back as the Article build_articles gave (the same digest).
+
+    The export gives days and times, not the dates as stored; `dates` (record key -> its
+    stored date) gives the article its earliest, as build_articles chose it.
+    """
     sources = sorted(
         (f"{s['dump']}:{s['first_line']}", s["kind"], s["score"]) for s in row["sources"]
     )
     edges = sorted((e["a"], e["b"], e["kind"], e["score"]) for e in row["cluster"]["edges"])
+    stored = sorted(d for k, _, _ in sources if (d := dates.get(k)) is not None)
+    body: str = row["body"]
     return Article(
         id=row["id"],
         title=row["title"],
         tag=row["tag"],
-        date=row["date"],
+        date=stored[0] if stored else None,
         district=row["district"],
         source=row["source_label"],
-        paragraphs=row["paragraphs"],
+        paragraphs=body.split("\n") if body else [],
         representative=next(k for k, kind, _ in sources if kind == "kept"),
         sources=sources,
         mentions={d["district"]: d["count"] for d in row["districts"]},

@@ -16,6 +16,7 @@ import hashlib
 import math
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,8 +25,10 @@ from typing import Any
 
 from zsctl.build import tasks
 from zsctl.build.datasets import Folder
-from zsctl.errors import ZsctlError
-from zsctl.seeds.dumps import dump_limits
+from zsctl.errors import UsageError, ZsctlError
+from zsctl.parse.identity import identity
+from zsctl.parse.rules import SITES_DIR, ChromeRules, rules_for_seeds
+from zsctl.seeds.dumps import DumpLimits, dump_limits
 from zsctl.seeds.manifest import MANIFEST_NAME, DumpEntry, read_manifest
 
 STAGES = ("records", "signatures", "edges", "components", "articles")
@@ -70,12 +73,17 @@ def build(
 ) -> BuildStats:
     """Run (or resume) every stage of a build of the dumps `seeds` lists into `out`."""
     started = time.monotonic()
-    limits = dump_limits()  # a bad $ZSCTL_MAX_DUMP_* is a usage error now, not per dump
-    entries, manifest_sha = _manifest(seeds)
+    job = _job(seeds, threshold)
     folder = Folder(out)
-    params = {"format": FORMAT, "seeds": seeds, "manifest": manifest_sha, "threshold": threshold}
+    params = {
+        "format": FORMAT,
+        "seeds": seeds,
+        "manifest": job.manifest_sha,
+        "threshold": threshold,
+        "parse": identity(job.rules, job.entries),  # parser version, each site's rules
+    }
     _start(folder, params)
-    stats = BuildStats(dumps=len(entries))
+    stats = BuildStats(dumps=len(job.entries))
     with _client(scheduler) as client:
         stats.dashboard = getattr(client, "dashboard_link", None)
         if on_client:
@@ -85,7 +93,7 @@ def build(
             info = folder.done(stage)
             if info is None:
                 folder.clear(stage)
-                info = _STAGES[stage](run, folder, seeds, entries, limits, threshold)
+                info = _STAGES[stage](run, folder, job)
                 folder.mark(stage, info)
             else:
                 stats.resumed.append(stage)
@@ -102,32 +110,46 @@ def _account(stage: str, info: dict[str, Any], stats: BuildStats) -> None:
         stats.articles = info["articles"]
 
 
-def _manifest(seeds: str) -> tuple[list[DumpEntry], str]:
-    """INDEX.md's entries, validated exactly as ingest validates them, and its sha256."""
+@dataclass(frozen=True, slots=True)
+class Job:
+    """What every stage of one build needs: the listed dumps and how to parse and cluster."""
+
+    seeds: str
+    entries: list[DumpEntry]
+    manifest_sha: str
+    rules: ChromeRules
+    limits: DumpLimits
+    threshold: float
+
+
+def _job(seeds: str, threshold: float) -> Job:
+    """INDEX.md's entries and the chrome rules, read and validated exactly as ingest does."""
     import fsspec
 
+    limits = dump_limits()  # a bad $ZSCTL_MAX_DUMP_* is a usage error now, not per dump
     fs, root = fsspec.core.url_to_fs(seeds)
     if "file" in fs.protocol:
-        folder = Path(root)
-        manifest = read_manifest(folder, _sites())
-        text = (folder / MANIFEST_NAME).read_bytes() if (folder / MANIFEST_NAME).is_file() else b""
-    else:  # a URL: INDEX.md is read into an empty folder; names are plain, so nothing escapes
-        with tempfile.TemporaryDirectory(prefix="zsctl-manifest-") as tmp:
-            try:
-                text = fs.cat_file(f"{root.rstrip('/')}/{MANIFEST_NAME}")
-            except FileNotFoundError:
-                text = None
-            if text is not None:
-                (Path(tmp) / MANIFEST_NAME).write_bytes(text)
-            manifest = read_manifest(Path(tmp), _sites())
+        return _job_in(Path(root), seeds, limits, threshold)
+    # A URL: INDEX.md and the site rules are read into an empty folder first; INDEX.md's names
+    # are plain file names, so no dump can be read from outside the seeds folder.
+    with tempfile.TemporaryDirectory(prefix="zsctl-manifest-") as tmp:
+        base = root.rstrip("/")
+        wanted = [MANIFEST_NAME]
+        if fs.isdir(f"{base}/{SITES_DIR}"):
+            wanted += [f"{SITES_DIR}/{Path(p).name}" for p in fs.ls(f"{base}/{SITES_DIR}", False)]
+        for rel in wanted:
+            if fs.isfile(f"{base}/{rel}"):
+                (Path(tmp) / rel).parent.mkdir(parents=True, exist_ok=True)
+                (Path(tmp) / rel).write_bytes(fs.cat_file(f"{base}/{rel}"))
+        return _job_in(Path(tmp), seeds, limits, threshold)
+
+
+def _job_in(folder: Path, seeds: str, limits: DumpLimits, threshold: float) -> Job:
+    manifest = read_manifest(folder)  # any site id: a new one gets the common rules
     manifest.raise_if_problems()
-    return manifest.entries, hashlib.sha256(text or b"").hexdigest()
-
-
-def _sites() -> frozenset[str]:
-    from zsctl.parse.rules import default_rules
-
-    return default_rules().site_ids()
+    rules = rules_for_seeds(folder)
+    sha = hashlib.sha256((folder / MANIFEST_NAME).read_bytes()).hexdigest()
+    return Job(seeds, manifest.entries, sha, rules, limits, threshold)
 
 
 def _start(folder: Folder, params: dict[str, Any]) -> None:
@@ -148,7 +170,7 @@ def _client(scheduler: str) -> Iterator[Any]:
     if scheduler == "local" or scheduler.startswith("local:"):
         count = scheduler.partition(":")[2]
         if count and not (count.isdigit() and int(count) > 0):
-            raise _usage(f"--scheduler local:N needs a whole number N above 0, got {count!r}")
+            raise UsageError(f"--scheduler local:N needs a whole number N above 0, got {count!r}")
         workers = int(count) if count else max(1, os.cpu_count() or 1)
         with (
             LocalCluster(
@@ -169,18 +191,14 @@ def _client(scheduler: str) -> Iterator[Any]:
         yield client
 
 
-def _usage(text: str) -> ZsctlError:
-    from zsctl.errors import UsageError
-
-    return UsageError(text)
-
-
 class _Runner:
     """Submits a stage's tasks, follows them for the progress bar, and names what failed."""
 
     def __init__(self, client: Any, progress: Progress | None) -> None:
         self.client = client
         self.progress = progress
+        # Task keys name this run: two builds on one scheduler must never share a result.
+        self.token = uuid.uuid4().hex[:12]
 
     def map(
         self, stage: str, fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]]
@@ -189,7 +207,9 @@ class _Runner:
         from distributed import as_completed
 
         futures = [
-            self.client.submit(fn, *args, retries=RETRIES, pure=False, key=f"{stage}-{i}")
+            self.client.submit(
+                fn, *args, retries=RETRIES, pure=False, key=f"{stage}-{self.token}-{i}"
+            )
             for i, args in enumerate(calls)
         ]
         done = 0
@@ -213,20 +233,13 @@ class _Runner:
                 f.release()
 
 
-StageFn = Callable[..., dict[str, Any]]
+StageFn = Callable[["_Runner", Folder, Job], dict[str, Any]]
 
 
-def _records(
-    run: _Runner,
-    folder: Folder,
-    seeds: str,
-    entries: list[DumpEntry],
-    limits: Any,
-    threshold: float,
-) -> dict[str, Any]:
+def _records(run: _Runner, folder: Folder, job: Job) -> dict[str, Any]:
     folder.clear("dumps")
-    batches = _batches(entries, _sizes(seeds), _workers(run) * TASKS_PER_WORKER)
-    calls = [(seeds, batch, folder, n, limits) for n, batch in enumerate(batches)]
+    batches = _batches(job.entries, _sizes(job.seeds), _workers(run) * TASKS_PER_WORKER)
+    calls = [(job.seeds, b, folder, n, job.limits, job.rules) for n, b in enumerate(batches)]
     results = run.map("records", tasks.parse_batch, calls)
     records = sum(r["records"] for r in results)
     return {
@@ -270,59 +283,33 @@ def _batches(entries: list[DumpEntry], sizes: dict[str, int], least: int) -> lis
     return [b for b in batches if b]
 
 
-def _signatures(
-    run: _Runner,
-    folder: Folder,
-    seeds: str,
-    entries: list[DumpEntry],
-    limits: Any,
-    threshold: float,
-) -> dict[str, Any]:
+def _signatures(run: _Runner, folder: Folder, job: Job) -> dict[str, Any]:
     rec = _require(folder, "records")
-    calls = [(folder, p, rec["buckets"], threshold) for p in range(rec["parts"])]
+    calls = [(folder, p, rec["buckets"], job.threshold) for p in range(rec["parts"])]
     codes = run.map("signatures", tasks.signature_part, calls)
     return {"codes": sum(codes), "buckets": rec["buckets"]}
 
 
-def _edges(
-    run: _Runner,
-    folder: Folder,
-    seeds: str,
-    entries: list[DumpEntry],
-    limits: Any,
-    threshold: float,
-) -> dict[str, Any]:
+def _edges(run: _Runner, folder: Folder, job: Job) -> dict[str, Any]:
     buckets = _require(folder, "signatures")["buckets"]
-    links = run.map("edges", tasks.edge_bucket, [(folder, b, threshold) for b in range(buckets)])
+    links = run.map(
+        "edges", tasks.edge_bucket, [(folder, b, job.threshold) for b in range(buckets)]
+    )
     return {"links": sum(links)}
 
 
-def _components(
-    run: _Runner,
-    folder: Folder,
-    seeds: str,
-    entries: list[DumpEntry],
-    limits: Any,
-    threshold: float,
-) -> dict[str, Any]:
+def _components(run: _Runner, folder: Folder, job: Job) -> dict[str, Any]:
     (count,) = run.map("components", tasks.components, [(folder,)])
     return {"components": count}
 
 
-def _articles(
-    run: _Runner,
-    folder: Folder,
-    seeds: str,
-    entries: list[DumpEntry],
-    limits: Any,
-    threshold: float,
-) -> dict[str, Any]:
+def _articles(run: _Runner, folder: Folder, job: Job) -> dict[str, Any]:
     rec = _require(folder, "records")
     folder.clear("shuffle")
     buckets = rec["buckets"]
     run.map("shuffle", tasks.article_shuffle, [(folder, p, buckets) for p in range(rec["parts"])])
     counts = run.map(
-        "articles", tasks.article_bucket, [(folder, b, threshold) for b in range(buckets)]
+        "articles", tasks.article_bucket, [(folder, b, job.threshold) for b in range(buckets)]
     )
     folder.clear("shuffle")
     (clash,) = run.map("ids", tasks.clashing_id, [(folder,)])

@@ -1,6 +1,6 @@
 """The Arrow schemas of a build folder's datasets (docs/ARCHITECTURE.md, 'Building on a cluster').
 
-ARTICLES is the export schema of zsctl/export/schema.py as Arrow types, field for field.
+The articles dataset has the export's own Parquet schema (zsctl.export.schema.arrow_schema).
 """
 
 from __future__ import annotations
@@ -47,38 +47,3 @@ CODES = pa.schema([("packed", pa.int64()), ("key", pa.string()), ("part", pa.int
 LINKS = pa.schema([("a", pa.string()), ("b", pa.string())])
 
 COMPONENTS = pa.schema([("key", pa.string()), ("component", pa.string())])
-
-_EDGE = pa.struct(
-    [("a", pa.string()), ("b", pa.string()), ("kind", pa.string()), ("score", pa.float64())]
-)
-_SOURCE = pa.struct(
-    [
-        ("dump", pa.string()),
-        ("first_line", pa.int64()),
-        ("last_line", pa.int64()),
-        ("date", pa.string()),
-        ("published_at", pa.string()),  # export schema 2
-        ("title", pa.string()),
-        ("tag", pa.string()),
-        ("kind", pa.string()),
-        ("score", pa.float64()),
-    ]
-)
-ARTICLES = pa.schema(
-    [
-        ("schema_version", pa.int64()),
-        ("id", pa.string()),
-        ("title", pa.string()),
-        ("tag", pa.string()),
-        ("date", pa.string()),
-        ("published_at", pa.string()),  # export schema 2
-        ("district", pa.string()),
-        ("source_label", pa.string()),
-        ("districts", pa.list_(pa.struct([("district", pa.string()), ("count", pa.int64())]))),
-        ("sources", pa.list_(_SOURCE)),
-        ("body", pa.string()),
-        ("paragraphs", pa.list_(pa.string())),
-        ("length", pa.int64()),
-        ("cluster", pa.struct([("size", pa.int64()), ("edges", pa.list_(_EDGE))])),
-    ]
-)

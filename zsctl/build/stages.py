@@ -8,6 +8,7 @@ run again after a worker dies.
     signatures  zsctl.dedup.cluster.record_codes         records -> candidate codes per record
     edges       linked                                   one candidate group -> links
     articles    zsctl.dedup.articles.build_articles      a union of components -> articles
+                zsctl.export.schema.record_batch         articles -> the export's Parquet rows
 
 Clustering decides pairwise, so a union of whole clusters clusters alone exactly as in the whole
 corpus (the invariant tests/test_dedup_shapes.py holds the dedup stages to). The build only has
@@ -26,7 +27,6 @@ import numpy as np
 
 from zsctl.dedup.articles import build_articles
 from zsctl.dedup.cluster import INDEX, PROBE, Codes, DedupItem, cluster, record_codes, signatures
-from zsctl.export.schema import article_dict
 from zsctl.model import Article, Districts, StoredRecord
 from zsctl.parse.rules import ChromeRules
 from zsctl.parse.worker import DumpOutcome, read_one
@@ -37,7 +37,7 @@ from zsctl.seeds.manifest import DumpEntry
 __all__ = [
     "INDEX",
     "PROBE",
-    "article_rows",
+    "article_details",
     "candidate_codes",
     "dump_row",
     "linked",
@@ -142,8 +142,8 @@ def components(links: Sequence[tuple[str, str]]) -> dict[str, str]:
 # ------------------------------------------------------------------------------------- articles
 
 
-def article_rows(rows: Sequence[dict[str, Any]], threshold: float) -> list[dict[str, Any]]:
-    """Articles, in the export schema, of records that form a union of whole clusters."""
+def article_details(rows: Sequence[dict[str, Any]], threshold: float) -> list[Detail]:
+    """Articles of records that form a union of whole clusters, as the export reads them."""
     ordered = sorted(rows, key=lambda r: str(r["key"]))
     records = [
         StoredRecord(r["key"], r["title"], r["tag"], r["date"], r["source"], r["body"])
@@ -151,15 +151,15 @@ def article_rows(rows: Sequence[dict[str, Any]], threshold: float) -> list[dict[
     ]
     districts: Districts = {r["key"]: (r["district"], json.loads(r["mentions"])) for r in ordered}
     by_key = {r["key"]: r for r in ordered}
-    return [export_row(a, by_key) for a in build_articles(records, threshold, districts)]
+    return [detail_of(a, by_key) for a in build_articles(records, threshold, districts)]
 
 
-def export_row(a: Article, by_key: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """One article as `zsctl export` writes it, built from the article and its records."""
+def detail_of(a: Article, by_key: dict[str, dict[str, Any]]) -> Detail:
+    """One article as the corpus would give it to `zsctl export` (zsctl/query/articles.py)."""
     body = "\n".join(a.paragraphs)
     sources = [_source(by_key[k], k, str(kind), score) for k, kind, score in a.sources]
     sources.sort(key=lambda s: (s.kind != "kept", s.dump, s.first_line, s.key))
-    detail = Detail(
+    return Detail(
         id=a.id,
         title=a.title,
         tag=a.tag,
@@ -172,7 +172,6 @@ def export_row(a: Article, by_key: dict[str, dict[str, Any]]) -> dict[str, Any]:
         sources=tuple(sources),
         edges=tuple(StoredEdge(x, y, str(kind), s) for x, y, kind, s in a.edges),
     )
-    return article_dict(detail)
 
 
 def _source(row: dict[str, Any], key: str, kind: str, score: float) -> SourceRecord:

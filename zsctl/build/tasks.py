@@ -19,10 +19,11 @@ import pyarrow.compute as pc
 
 from zsctl.build import stages
 from zsctl.build.datasets import Folder
-from zsctl.build.schemas import ARTICLES, CODES, COMPONENTS, DUMPS, LINKS, RECORDS
+from zsctl.build.schemas import CODES, COMPONENTS, DUMPS, LINKS, RECORDS
 from zsctl.dedup.cluster import DedupItem
-from zsctl.parse.rules import rules_for_seeds
-from zsctl.seeds.dumps import DumpLimits
+from zsctl.errors import ZsctlError
+from zsctl.parse.rules import ChromeRules
+from zsctl.seeds.dumps import DumpLimits, refuse_size
 from zsctl.seeds.manifest import DumpEntry
 
 
@@ -34,16 +35,23 @@ def part_name(n: int) -> str:
 
 
 def parse_batch(
-    seeds: str, entries: list[DumpEntry], out: Folder, part: int, limits: DumpLimits
+    seeds: str,
+    entries: list[DumpEntry],
+    out: Folder,
+    part: int,
+    limits: DumpLimits,
+    rules: ChromeRules,
 ) -> dict[str, Any]:
     """Parse a batch of listed dumps into one records part and one dumps part."""
     records: list[dict[str, Any]] = []
     dumps: list[dict[str, Any]] = []
     failed: list[tuple[str, str]] = []
     size = 0
-    with _local_seeds(seeds, entries, limits) as folder:
-        rules = rules_for_seeds(folder)  # the packaged rules plus the folder's sites/*.yaml
+    with _local_seeds(seeds, entries, limits) as (folder, refused):
         for entry in entries:
+            if entry.file in refused:
+                failed.append((entry.file, refused[entry.file]))
+                continue
             outcome = stages.parse_dump(folder, entry, limits, rules)
             size += outcome.size
             if outcome.error:
@@ -57,8 +65,11 @@ def parse_batch(
 
 
 @contextmanager
-def _local_seeds(seeds: str, entries: list[DumpEntry], limits: DumpLimits) -> Iterator[Path]:
-    """The seeds folder as a local path: itself, or the batch's dumps copied from a URL.
+def _local_seeds(
+    seeds: str, entries: list[DumpEntry], limits: DumpLimits
+) -> Iterator[tuple[Path, dict[str, str]]]:
+    """The seeds folder as a local path (itself, or the batch's dumps fetched from a URL), and
+    the dumps refused before fetching, with why.
 
     A dump at a URL is checked against the size limit before it is fetched; read_one then
     applies every rule it applies to a local dump (regular file, limits, parse).
@@ -66,15 +77,22 @@ def _local_seeds(seeds: str, entries: list[DumpEntry], limits: DumpLimits) -> It
     import fsspec
 
     fs, root = fsspec.core.url_to_fs(seeds)
-    if fs.protocol in ("file", "local") or "file" in fs.protocol:
-        yield Path(root)
+    if "file" in fs.protocol:
+        yield Path(root), {}
         return
+    refused: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="zsctl-build-") as tmp:
         for e in entries:
             src = f"{root.rstrip('/')}/{e.file}"
-            if fs.exists(src) and fs.size(src) <= limits.max_bytes:
-                fs.get(src, str(Path(tmp) / e.file))
-        yield Path(tmp)
+            if not fs.exists(src):
+                continue  # read_one reports it missing, as for a local dump
+            try:
+                refuse_size(fs.size(src), limits, e.file)
+            except ZsctlError as exc:
+                refused[e.file] = f"{exc.message}; skipped, kept what was stored"
+                continue
+            fs.get(src, str(Path(tmp) / e.file))
+        yield Path(tmp), refused
 
 
 # ------------------------------------------------------------------------------ 2. signatures
@@ -224,13 +242,20 @@ def article_shuffle(out: Folder, part: int, buckets: int) -> int:
 
 
 def article_bucket(out: Folder, bucket: int, threshold: float) -> int:
-    """The articles of one bucket: whole components, so whole clusters."""
+    """The articles of one bucket (whole components, so whole clusters), in the Parquet form
+    `zsctl export --format parquet` writes, sorted by id."""
+    from zsctl.export.schema import arrow_schema, record_batch
+
     rows = out.read(f"shuffle/bucket-{bucket:04d}").to_pylist()
-    articles = stages.article_rows(rows, threshold)
+    details = stages.article_details(rows, threshold)
     del rows
-    articles.sort(key=lambda a: str(a["id"]))
-    out.write(f"articles/part-{bucket:04d}.parquet", pa.Table.from_pylist(articles, ARTICLES))
-    return len(articles)
+    details.sort(key=lambda d: d.id)
+    schema = arrow_schema()
+    out.write(
+        f"articles/part-{bucket:04d}.parquet",
+        pa.Table.from_batches([record_batch(details, schema)], schema=schema),
+    )
+    return len(details)
 
 
 def clashing_id(out: Folder) -> str | None:
