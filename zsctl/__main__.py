@@ -18,14 +18,20 @@ def main() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _interrupted_starting)
     argv = sys.argv[1:]
-    from zsctl.cli.fast import run as run_fast
+    try:
+        from zsctl.cli.fast import run as run_fast
 
-    code = run_fast(argv)
-    if code is not None:
-        sys.exit(code)
-    from zsctl.cli.app import run
+        code = run_fast(argv)
+        if code is not None:
+            sys.exit(code)
+        from zsctl.cli.app import run
 
-    run(argv)
+        run(argv)
+    finally:
+        # The command is over: its result is written and its message printed. A signal from
+        # here on must not kill the interpreter as it shuts down (it resets the handlers to
+        # the default first), which would end work that is done with no message and no code.
+        signal.pthread_sigmask(signal.SIG_BLOCK, (signal.SIGINT, signal.SIGTERM))
 
 
 def _interrupted_starting(signum: int, _frame: object) -> None:
