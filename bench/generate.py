@@ -563,6 +563,11 @@ def iso(ordinal: int) -> str:
 class Generator:
     """Plans the dumps up front (small ints only), then writes them one at a time."""
 
+    # The dump mix plan() lays out; another corpus shape (bench/shapes_grep.py) sets its own.
+    listing_size = LISTING_SIZE  # records per listing dump
+    article_share = LAYOUT_SHARE["article"]  # records on single-article pages
+    dash_share = LAYOUT_SHARE["dash"] / (1 - LAYOUT_SHARE["article"])  # of listed records
+
     def __init__(
         self, material: Material, n_articles: int, seed: int, shape: str | None = None
     ) -> None:
@@ -613,13 +618,13 @@ class Generator:
 
     def plan(self) -> list[tuple[str, int]]:
         n_gen = self.n - self.n_seed_records
-        n_article = round(n_gen * LAYOUT_SHARE["article"])
+        n_article = round(n_gen * self.article_share)
         n_listed = n_gen - n_article
-        n_dash = round(n_listed * LAYOUT_SHARE["dash"] / (1 - LAYOUT_SHARE["article"]))
+        n_dash = round(n_listed * self.dash_share)
         dumps: list[tuple[str, int]] = [("article", 1)] * n_article
         for layout, count in (("dash", n_dash), ("bullet", n_listed - n_dash)):
-            full, rest = divmod(count, LISTING_SIZE)
-            dumps += [(layout, LISTING_SIZE)] * full
+            full, rest = divmod(count, self.listing_size)
+            dumps += [(layout, self.listing_size)] * full
             if rest:
                 dumps.append((layout, rest))
         self.rng.shuffle(dumps)

@@ -60,20 +60,9 @@ class WideMaterial(Material):
 class WideGenerator(Generator):
     """Plans listings of LISTING_SIZE and few single-article pages."""
 
-    def plan(self) -> list[tuple[str, int]]:
-        """Layouts and sizes of the generated dumps, shuffled."""
-        n_gen = self.n - self.n_seed_records
-        n_article = round(n_gen * ARTICLE_SHARE)
-        n_listed = n_gen - n_article
-        n_dash = round(n_listed * 0.7)
-        dumps: list[tuple[str, int]] = [("article", 1)] * n_article
-        for layout, count in (("dash", n_dash), ("bullet", n_listed - n_dash)):
-            full, rest = divmod(count, LISTING_SIZE)
-            dumps += [(layout, LISTING_SIZE)] * full
-            if rest:
-                dumps.append((layout, rest))
-        self.rng.shuffle(dumps)
-        return dumps
+    listing_size = LISTING_SIZE
+    article_share = ARTICLE_SHARE
+    dash_share = 0.7  # of the listed records; the rest are bullet listings
 
 
 def generate_wide(
