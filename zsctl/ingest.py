@@ -143,7 +143,7 @@ def _locked(
         db, stats.set_aside = connect_for_ingest(corpus)
         try:
             check_before_ingest(db)
-            _in_transaction(
+            in_transaction(
                 db,
                 lambda: _stages(db, seeds, entries, threshold, stats, progress, pool, plan),
                 stats,
@@ -162,7 +162,7 @@ def _locked(
             db.close()
 
 
-def _in_transaction(db: sqlite3.Connection, stages: Callable[[], bool], stats: IngestStats) -> None:
+def in_transaction(db: sqlite3.Connection, stages: Callable[[], bool], stats: IngestStats) -> None:
     """Stages 2-6 in one write transaction; WAL readers see the previous corpus throughout.
 
     `stages` returns False when nothing changed, and the transaction is rolled back.
@@ -229,7 +229,7 @@ def _stages(
         # so that the next ingest need not read those dumps again.
         stats.records, stats.articles = writes.count_existing(db)
         stats.duplicates = stats.records - stats.articles
-        _log(db, stats)
+        log_ingest(db, stats)
         return True
     # 4. dedup and 5. articles: only the clusters the change touches are recomputed.
     full = writes.meta(db, "threshold") != repr(threshold)
@@ -247,7 +247,7 @@ def _stages(
     if progress:
         progress("index", 1, 1, "")
     writes.set_meta(db, "threshold", repr(threshold))  # another threshold re-clusters next time
-    _log(db, stats)
+    log_ingest(db, stats)
     return True
 
 
@@ -290,7 +290,7 @@ def _add_site_problems(seeds: Path, parsed: list[_Parsed], site: dict[str, str])
         problems[p.file].append(p)
 
 
-def _log(db: sqlite3.Connection, stats: IngestStats) -> None:
+def log_ingest(db: sqlite3.Connection, stats: IngestStats) -> None:
     """Record the ingest in the corpus's log (committed with it)."""
     at = datetime.now(UTC).isoformat(timespec="seconds")
     log.record(db, at, time.monotonic() - stats.started, stats.summary())

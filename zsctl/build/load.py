@@ -21,7 +21,7 @@ from zsctl.build.pipeline import STAGES
 from zsctl.dedup.changes import diff
 from zsctl.dedup.cluster import Codes
 from zsctl.errors import CorpusError, UsageError
-from zsctl.ingest import IngestStats, _in_transaction, _log
+from zsctl.ingest import IngestStats, in_transaction, log_ingest
 from zsctl.model import Article, DumpSummary, Provenance, Record, StoredRecord
 from zsctl.parse.worker import DumpOutcome
 from zsctl.seeds.manifest import DumpEntry
@@ -44,7 +44,7 @@ def load_built(build_dir: str, corpus: Path, *, wait: bool = False) -> IngestSta
     with write_lock(corpus, wait):
         db, stats.set_aside = connect_for_ingest(corpus)
         try:
-            _in_transaction(db, lambda: _load(db, folder, params, stats), stats)
+            in_transaction(db, lambda: _load(db, folder, params, stats), stats)
         except sqlite3.OperationalError as exc:
             raise CorpusError(
                 f"writing the corpus failed ({exc}); nothing was changed. Free disk space "
@@ -101,7 +101,7 @@ def _load(
         writes.set_meta(db, key, value)
     if "://" not in params["seeds"]:
         writes.set_meta(db, "seeds", str(Path(params["seeds"]).resolve()))
-    _log(db, stats)
+    log_ingest(db, stats)
     return True
 
 
