@@ -26,13 +26,13 @@ texts = st.text(alphabet=ALPHABET, min_size=0, max_size=40)
 
 def memory_db() -> sqlite3.Connection:
     db = sqlite3.connect(":memory:", isolation_level=None)
-    db.execute("CREATE TABLE grams (gram INTEGER PRIMARY KEY, postings BLOB NOT NULL)")
+    db.executescript(grams.INDEX_DDL)
     return db
 
 
 def index_of(db: sqlite3.Connection) -> dict[int, list[int]]:
     """Every gram's live rowids (dead ones masked), decoded by the pure-Python reader."""
-    lists = dict(db.execute("SELECT gram, postings FROM grams ORDER BY gram"))
+    lists = grams.all_lists(db)
     dead = grams.bits_of(lists.pop(grams.DEAD)) if grams.DEAD in lists else 0
     live = {code: grams.members(grams.bits_of(blob) & ~dead) for code, blob in lists.items()}
     return {code: ns for code, ns in live.items() if ns}

@@ -208,13 +208,13 @@ def test_phrase_lists_hold_exactly_the_articles_with_the_phrase(
     chosen = [r[0] for r in patched.execute("SELECT text FROM phrases")]
     grams_build.update(patched, [], rows[cut:])
     for db in (whole, patched):
-        lists = dict(db.execute("SELECT text, postings FROM phrases"))
+        lists = grams.all_lists(db, "phrases")
         for text, blob in lists.items():
             assert len(text) in grams_build.PHRASE_LENGTHS and "\n" not in text
             assert grams.members(grams.bits_of(blob)) == [
                 n for n, t in rows if text in grams.fold(t)
             ]
-    assert sorted(dict(patched.execute("SELECT text, postings FROM phrases"))) == sorted(chosen)
+    assert sorted(grams.all_lists(patched, "phrases")) == sorted(chosen)
 
 
 def test_common_phrases_are_chosen_and_rare_ones_not() -> None:
@@ -227,7 +227,7 @@ def test_common_phrases_are_chosen_and_rare_ones_not() -> None:
 
 def memory_db() -> sqlite3.Connection:
     db = sqlite3.connect(":memory:", isolation_level=None)
-    db.execute("CREATE TABLE grams (gram INTEGER PRIMARY KEY, postings BLOB NOT NULL)")
+    db.executescript(grams.INDEX_DDL)
     return db
 
 
@@ -236,7 +236,7 @@ def test_a_phrase_is_never_counted_across_two_articles() -> None:
     rows = [(1, "xx生物"), (2, "医药yy"), (3, "生物医药"), (4, "生物医药"), (5, "生物医药")]
     db = memory_db()
     grams_build.rebuild(db, lambda: rows)
-    lists = dict(db.execute("SELECT text, postings FROM phrases"))
+    lists = grams.all_lists(db, "phrases")
     for text in ("生物医", "物医药", "生物医药"):
         assert grams.members(grams.bits_of(lists[text])) == [3, 4, 5]
 

@@ -1118,6 +1118,7 @@ SCHEMA_FINGERPRINTS = {
     5: "2f52f1ce40023160",
     6: "a8953128285da41e",
     7: "21f80d76ccf669d3",
+    8: "6ac840cf81aee077",  # grep index tails: a patch appends rows, never rewrites a list
 }
 
 

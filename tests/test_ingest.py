@@ -237,6 +237,33 @@ def test_second_ingest_fails_clearly_while_first_holds_lock(tmp_path: Path) -> N
     assert f"pid {os.getpid()}" in str(info.value)
 
 
+def test_quick_check_runs_unless_the_corpus_is_as_the_last_ingest_left_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's page check is skipped only for a corpus file no other program has touched."""
+    import zsctl.ingest as ing
+
+    checked: list[bool] = []
+    real = ing.check_before_ingest
+
+    def spy(db: sqlite3.Connection, *, pages: bool = True) -> None:
+        checked.append(pages)
+        real(db, pages=pages)
+
+    monkeypatch.setattr(ing, "check_before_ingest", spy)
+    seeds = _write_seeds(tmp_path, _variants())
+    corpus = tmp_path / "c.db"
+    ingest(seeds, corpus)  # a new corpus: nothing vouches for it
+    ingest(seeds, corpus)  # as that ingest left it
+    with sqlite3.connect(corpus) as other:  # another program writes to it
+        other.execute("UPDATE meta SET value = value WHERE key = 'schema_version'")
+    ingest(seeds, corpus)
+    (tmp_path / "c.db.lock").write_text("4242\nverified 1:2:3:4:5 -\n")  # a stale stamp
+    ingest(seeds, corpus)
+    assert checked == [True, False, True, True]
+    assert ingest(seeds, corpus).records > 0 and checked[-1] is False
+
+
 def test_foreign_file_is_refused_with_rebuild_hint(tmp_path: Path) -> None:
     corpus = tmp_path / "c.db"
     sqlite3.connect(corpus).execute("CREATE TABLE x (y)").connection.commit()
@@ -402,7 +429,7 @@ def _index_by_id(corpus: Path) -> dict[int, list[str]]:
 
     with connect_read(corpus) as db:
         ids = dict(db.execute("SELECT n, id FROM articles"))
-        lists = dict(db.execute("SELECT gram, postings FROM grams"))
+        lists = grams.all_lists(db)
     dead = grams.bits_of(lists.pop(grams.DEAD)) if grams.DEAD in lists else 0
     found = {code: grams.members(grams.bits_of(blob) & ~dead) for code, blob in lists.items()}
     return {code: sorted(ids[n] for n in ns) for code, ns in found.items() if ns}

@@ -139,10 +139,10 @@ def _locked(
     """Stages 2-6 under the corpus's write lock, in one transaction."""
     # Workers first: forked later, they would inherit the lock file and the database, and a
     # killed ingest's orphaned workers would hold the lock for ever.
-    with worker_pool(len(entries)) as pool, write_lock(corpus, wait):
+    with worker_pool(len(entries)) as pool, write_lock(corpus, wait) as lock:
         db, stats.set_aside = connect_for_ingest(corpus)
         try:
-            check_before_ingest(db)
+            check_before_ingest(db, pages=not lock.unchanged_since_verified())
             in_transaction(
                 db,
                 lambda: _stages(db, seeds, entries, threshold, stats, progress, pool, plan),
@@ -160,6 +160,7 @@ def _locked(
             raise CorpusError(rebuild_hint(corpus, f"damaged: {exc}"), path=str(corpus)) from None
         finally:
             db.close()
+        lock.seal()  # checked, and changed only by this ingest: the next one need not recheck
 
 
 def in_transaction(db: sqlite3.Connection, stages: Callable[[], bool], stats: IngestStats) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 RACY_NS = 2_000_000_000  # a file this recently modified is re-hashed next time regardless
 
 
-def stat_key(path: Path) -> str | None:
+def stat_key(path: Path | str) -> str | None:
     """Size, mtime, ctime, inode and device of a regular file, if they can vouch it is unchanged.
 
     As git's index does, all five are compared: `touch -d` or `cp -p` can restore an mtime, but
@@ -18,7 +18,7 @@ def stat_key(path: Path) -> str | None:
     be written again within the clock's resolution without any of them changing.
     """
     try:
-        st = path.lstat()  # a symlink is not vouched for: dumps are read without following one
+        st = os.lstat(path)  # a symlink is not vouched for: dumps are read without following one
     except OSError:
         return None
     return stat_key_of(st)

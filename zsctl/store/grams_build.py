@@ -185,6 +185,7 @@ def rebuild(
     their lists built in a second.
     """
     db.execute("DELETE FROM grams")
+    db.execute("DELETE FROM gram_tails")
     sample: list[str] = []
     lists = _joined(_map_batches(_batches(_sampled(rows(), sample)), pool))
     db.executemany("INSERT INTO grams VALUES (?, ?)", sorted(lists.items()))
@@ -192,8 +193,8 @@ def rebuild(
     del sample
     jobs = ((phrases, batch) for batch in _batches(rows()))
     found = _joined(_map_batches(jobs, pool, _phrase_chunks_of))
-    db.execute(_PHRASES_DDL)
     db.execute("DELETE FROM phrases")
+    db.execute("DELETE FROM phrase_tails")
     db.executemany(
         "INSERT INTO phrases (text, postings) VALUES (?, ?)",
         sorted((phrases[i], blob) for i, blob in found.items()),
@@ -215,9 +216,10 @@ def update(db: sqlite3.Connection, removed: Sequence[int], added: Sequence[tuple
     """Mark removed rowids dead and append added articles to their grams' lists; grams touched.
 
     Rowids are never reused (articles.n is AUTOINCREMENT), so an added article's rowid is
-    larger than any in a list and its chunk is appended without decoding the list: patching
-    8,773 lists in place for one 10-article dump took 40 s at 100k articles. Removed rowids
-    stay in the lists, masked by the DEAD list at query time, until the next rebuild.
+    larger than any in a list and its chunk is appended as a row of gram_tails, without
+    reading or rewriting the list (rewriting them wrote 105 MB for one 10-article dump at
+    100k articles). Removed rowids stay in the lists, masked by the DEAD list at query time,
+    until the next rebuild.
     """
     if removed:
         row = db.execute("SELECT postings FROM grams WHERE gram = ?", (DEAD,)).fetchone()
@@ -226,12 +228,9 @@ def update(db: sqlite3.Connection, removed: Sequence[int], added: Sequence[tuple
     touched = 0
     for ids, texts in _batches(sorted(added)):
         codes, chunks = batch_chunks(ids, texts)
-        for code, chunk in zip(codes.tolist(), chunks, strict=True):
-            # In Python: SQLite's || would turn the two blobs into text.
-            row = db.execute("SELECT postings FROM grams WHERE gram = ?", (code,)).fetchone()
-            blob = row[0] + chunk if row else chunk
-            db.execute("INSERT OR REPLACE INTO grams VALUES (?, ?)", (code, blob))
-            touched += 1
+        rows = zip(codes.tolist(), chunks, strict=True)
+        db.executemany("INSERT INTO gram_tails VALUES (?, ?)", rows)
+        touched += len(chunks)
     return touched + _append_phrases(db, added)
 
 
@@ -241,21 +240,14 @@ def _append_phrases(db: sqlite3.Connection, added: Sequence[tuple[int, str]]) ->
     The set of phrases stays as the last rebuild chose it: a list is complete for its phrase
     whatever else the corpus gains, and the next rebuild chooses again.
     """
-    try:
-        phrases = [row[0] for row in db.execute("SELECT text FROM phrases ORDER BY text")]
-    except sqlite3.OperationalError:  # a corpus indexed before phrase lists existed
-        return 0
+    phrases = [row[0] for row in db.execute("SELECT text FROM phrases ORDER BY text")]
     table = PhraseTable(phrases)
     touched = 0
     for ids, texts in _batches(sorted(added)):
         codes, chunks = table.chunks(ids, texts)
-        for i, chunk in zip(codes.tolist(), chunks, strict=True):
-            row = db.execute(
-                "SELECT postings FROM phrases WHERE text = ?", (phrases[i],)
-            ).fetchone()
-            blob = row[0] + chunk
-            db.execute("UPDATE phrases SET postings = ? WHERE text = ?", (blob, phrases[i]))
-            touched += 1
+        rows = ((phrases[i], chunk) for i, chunk in zip(codes.tolist(), chunks, strict=True))
+        db.executemany("INSERT INTO phrase_tails VALUES (?, ?)", rows)
+        touched += len(chunks)
     return touched
 
 
@@ -282,10 +274,6 @@ PHRASE_SHARE = 0.05
 SAMPLE_EVERY = 8  # the articles with rowid % 8 == 0 choose the phrases...
 SAMPLE_CHARS = 4_000_000  # ...up to 4 M characters: ~200 MB of arrays, within the ingest's RSS
 MAX_PHRASES = 16_384  # a bound for small corpora, where a few articles make a string common
-_PHRASES_DDL = (
-    "CREATE TABLE IF NOT EXISTS phrases (text TEXT PRIMARY KEY, postings BLOB NOT NULL)"
-    " WITHOUT ROWID"
-)
 _NL = 10  # the newline between title and body: no phrase holds it
 
 
