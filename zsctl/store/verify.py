@@ -102,10 +102,17 @@ def _sample_records(db: sqlite3.Connection) -> list[tuple[str, bytes | None, str
 
 def _sample(db: sqlite3.Connection) -> list[int]:
     """Up to SAMPLE article rowids spread evenly over the corpus, newest included."""
-    count = db.execute("SELECT count(*) FROM articles").fetchone()[0]
-    step = max(1, count // SAMPLE)
-    rows = db.execute("SELECT n FROM articles ORDER BY n DESC").fetchall()
-    return [r[0] for r in rows[::step][:SAMPLE]]
+    # Indexed look-ups by rowid: listing every rowid reads the whole table (0.4 s at 100k).
+    low, top = db.execute("SELECT min(n), max(n) FROM articles").fetchone()
+    if top is None:
+        return []
+    found = {top}
+    for start in range(top, low - 1, -max(1, (top - low + 1) // SAMPLE)):
+        row = db.execute(
+            "SELECT n FROM articles WHERE n <= ? ORDER BY n DESC LIMIT 1", (start,)
+        ).fetchone()
+        found.add(row[0])
+    return sorted(found, reverse=True)[:SAMPLE]
 
 
 def _index_problems(db: sqlite3.Connection, articles: Iterable[tuple[int, str]]) -> Iterator[str]:
