@@ -10,13 +10,16 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import sqlite3
+import sys
 import time
 import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -243,6 +246,7 @@ def _stages(
     stats.duplicates = out.records - out.articles
     stats.reclustered, stats.changes = out.reclustered, out.changes
     # 6. index
+    _return_freed_memory()
     if progress:
         progress("index", 0, 1, "")
     writes.update_index(db, done.removed, done.added, out.articles, pool)
@@ -251,6 +255,17 @@ def _stages(
     writes.set_meta(db, "threshold", repr(threshold))  # another threshold re-clusters next time
     log_ingest(db, stats)
     return True
+
+
+def _return_freed_memory() -> None:
+    """Hand the heap the dedup stage freed back to the OS before the index is built.
+
+    glibc keeps freed memory mapped for reuse: 0.4 GB at 100,000 articles, which the index
+    build's arrays came on top of (the ingest's peak RSS). Elsewhere this does nothing.
+    """
+    if sys.platform.startswith("linux"):
+        with suppress(OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+            ctypes.CDLL(None).malloc_trim(0)
 
 
 def _checked(

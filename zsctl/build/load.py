@@ -19,7 +19,6 @@ import numpy as np
 from zsctl.build.datasets import Folder
 from zsctl.build.pipeline import STAGES
 from zsctl.dedup.changes import diff
-from zsctl.dedup.cluster import Codes
 from zsctl.errors import CorpusError, UsageError
 from zsctl.ingest import IngestStats, in_transaction, log_ingest
 from zsctl.model import Article, DumpSummary, Provenance, Record, StoredRecord
@@ -105,18 +104,18 @@ def _load(
     return True
 
 
-def _codes(folder: Folder) -> dict[str, Codes]:
-    """Each record's packed codes, from the signatures dataset (record_codes' arrays)."""
+def _codes(folder: Folder) -> dict[str, bytes]:
+    """Each record's packed codes, from the signatures dataset (record_codes' blobs)."""
     table = folder.read("signatures", columns=["key", "packed"]).sort_by(
         [("key", "ascending"), ("packed", "ascending")]
     )
     keys = table.column("key").to_pylist()
     packed = table.column("packed").to_numpy()
-    out: dict[str, Codes] = {}
+    out: dict[str, bytes] = {}
     start = 0
     for i in range(1, len(keys) + 1):
         if i == len(keys) or keys[i] != keys[start]:
-            out[keys[start]] = np.unique(packed[start:i])
+            out[keys[start]] = codes.packed(np.unique(packed[start:i]))
             start = i
     return out
 

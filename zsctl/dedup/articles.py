@@ -36,6 +36,7 @@ def build_articles(
     del items
     if signed is not None and sig is not None:
         signed(sig, len(clusters))
+    del sig  # ~100 MB of band keys and windows at 100,000 records, not needed from here
     for c, identity in zip(clusters, _identities(clusters, by_key), strict=True):
         rep = by_key[c.representative]
         members = [by_key[k] for k in c.members]

@@ -68,7 +68,7 @@ def run(
         codes.clear_codes(db)
         stale = set()
     records, districts = writes.load_records(db, fresh, redo)
-    new_codes: dict[str, Codes] = {}
+    new_codes: dict[str, bytes] = {}
     total: list[int | None] = [None]
 
     def keep_codes(sig: Signatures, clusters: int) -> None:
@@ -77,7 +77,7 @@ def run(
         wanted = sig.keys if redo is None else None
         for key, c in zip(sig.keys, record_codes(sig), strict=True):
             if wanted is not None or key in fresh:
-                new_codes[key] = c
+                new_codes[key] = codes.packed(c)
 
     before = codes.memberships(db, replacing)
     after: dict[str, set[str]] = {}

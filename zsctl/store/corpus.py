@@ -224,8 +224,10 @@ def connect_write(path: Path) -> sqlite3.Connection:
     try:
         db = sqlite3.connect(path, isolation_level=None)
         db.execute("PRAGMA busy_timeout = 10000")
-        # A large page cache keeps the indexes being rewritten in memory.
-        db.execute("PRAGMA cache_size = -262144")
+        # A page cache that holds the indexes being rewritten (~70 MB at 100,000 articles);
+        # the articles' own pages are appended in rowid order and need no cache. 256 MB
+        # added ~130 MB to the ingest's peak RSS and no speed.
+        db.execute("PRAGMA cache_size = -131072")
         if db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
             _create(db)  # new, or the empty file of a first ingest that was stopped
         _check_version(db, path)
