@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from zsctl.query.search import GrepHit, Search
 
 COLUMNS = ("id", "date", "district", "title", "snippet")
-_IDS_PER_WRITE = 512
 DEFAULT_CONTEXT = 30
 
 
@@ -91,18 +90,20 @@ def _ids(
     out: Output,
 ) -> int:
     from zsctl.cli.output import inert
-    from zsctl.query.search import grep_ids
+    from zsctl.query.search import grep_id_chunks
 
-    found = grep_ids(db, search, filters, sort, limit)
+    found = grep_id_chunks(db, search, filters, sort, limit)
     if out.machine:
-        return 0 if out.records({"id": aid} for aid in found) else 1
+        ids = itertools.chain.from_iterable(found)
+        return 0 if out.records({"id": aid} for aid in ids) else 1
     n = 0
-    # A few hundred ids per write and flush: one per id (output.line) took longer than the
-    # search itself for a common term. An id is never empty and holds no tab or newline.
-    while batch := list(itertools.islice(found, _IDS_PER_WRITE)):
-        sys.stdout.write(inert("".join(f"{aid}\n" for aid in batch)))
-        sys.stdout.flush()
-        n += len(batch)
+    # A list of ids per write and flush: one per id (output.line) took longer than the search
+    # itself for a common term. An id is never empty and holds no tab or newline.
+    for batch in found:
+        if batch:
+            sys.stdout.write(inert("\n".join(batch) + "\n"))
+            sys.stdout.flush()
+            n += len(batch)
     return 0 if n else 1
 
 
