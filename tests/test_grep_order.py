@@ -12,6 +12,7 @@ and the index lists removed articles under its DEAD gram).
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
@@ -136,6 +137,8 @@ def test_ids_in_the_order_of_a_plain_scan(
             for sort in SORTS:
                 expected = plain_scan(rows, term, sort, f)
                 assert list(search.grep_ids(db, compiled, f, sort)) == expected, (term, f, sort)
+                lines = "".join(search.grep_id_lines(db, compiled, f, sort))
+                assert lines == "".join(f"{i}\n" for i in expected), (term, f, sort)
                 assert list(search.grep_ids(db, compiled, f, sort, 7)) == expected[:7]
                 assert [h.article.id for h in search.grep(db, compiled, f, sort, 5)] == (
                     expected[:5]
@@ -194,3 +197,19 @@ def test_rowids_past_the_flags_are_not_members(tmp_path: Path) -> None:
     sql = f"SELECT a.n FROM articles a WHERE {search._IN_FLAGS} ORDER BY a.n"
     assert [n for (n,) in con.execute(sql, (flags,))] == [3, 9, 17]
     con.close()
+
+
+def test_an_id_that_is_not_an_id_is_printed_inert(corpora: dict[str, Path], tmp_path: Path) -> None:
+    """-l checks its blocks of ids for anything but id letters (a tampered corpus) and then
+    escapes control characters as every other command does."""
+    path = tmp_path / "tampered.db"
+    shutil.copy(corpora["wide"], path)
+    term = shapes_grep.COMMON_TERM
+    with closing(sqlite3.connect(path)) as con:
+        n = con.execute("SELECT n FROM articles WHERE body LIKE ? LIMIT 1", (f"%{term}%",))
+        con.execute("UPDATE articles SET id = ? WHERE n = ?", ("evil\x1b[31mred", n.fetchone()[0]))
+        con.commit()
+    listed = CliRunner().invoke(APP, ["grep", term, "-l", "--corpus", str(path)])
+    assert listed.exit_code == 0, listed.output
+    assert "evil\\u001b[31mred\n" in listed.stdout
+    assert "\x1b" not in listed.stdout

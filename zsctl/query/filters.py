@@ -152,18 +152,10 @@ def ordered_chunks(
 ) -> Iterator[list[tuple[Any, ...]]]:
     """The rows of `ordered`, up to `size` at a time: a caller handling tens of thousands of
     rows (grep -l) pays no generator step per row."""
-    if sort not in _ORDERS:
-        raise UsageError(f"unknown sort {sort!r}; choose from {', '.join(SORT_KEYS)}")
-    clauses, params = where_clauses(db, filters)
-    if extra is not None:
-        clauses.append(extra[0])
-        params += extra[1]
     left = limit
-    for part, order in _ORDERS[sort]:
+    for sql, params in _order_parts(db, columns, filters, sort, extra):
         if left is not None and left <= 0:
             return
-        where = " AND ".join([*clauses, part] if part else clauses) or "1"
-        sql = f"SELECT {columns} FROM articles a WHERE {where} ORDER BY {order}"
         if left is not None:
             sql += f" LIMIT {int(left)}"
         cursor = db.execute(sql, params)
@@ -171,6 +163,48 @@ def ordered_chunks(
             yield rows
             if left is not None:
                 left -= len(rows)
+
+
+def ordered_joined(
+    db: sqlite3.Connection,
+    column: str,
+    filters: Filters,
+    sort: str,
+    extra: tuple[str, Sequence[Any]] | None = None,
+) -> Iterator[str]:
+    """One text column of the filtered articles in `sort` order, joined with newlines inside
+    SQLite: a string for each part of the order that has rows.
+
+    For tens of thousands of ids (grep -l of a common term) this skips a Python row, a GIL
+    hand-over and SQLite's mutex per id: ~4 ms of 34,573 ids, ~15% of what the order costs.
+    """
+    for sql, params in _order_parts(db, f"{column} AS v", filters, sort, extra):
+        # SQLite keeps a FROM subquery's ORDER BY when the outer query aggregates with anything
+        # but count(), min() or max() (its select.c), so group_concat follows the order; tests
+        # (test_grep_order.py) compare it with a sort in Python.
+        joined = f"SELECT group_concat(v, char(10)) FROM ({sql})"
+        (text,) = db.execute(joined, params).fetchone()
+        if text is not None:
+            yield text
+
+
+def _order_parts(
+    db: sqlite3.Connection,
+    columns: str,
+    filters: Filters,
+    sort: str,
+    extra: tuple[str, Sequence[Any]] | None,
+) -> Iterator[tuple[str, list[Any]]]:
+    """The statement and parameters of each part of `sort`, to run in turn."""
+    if sort not in _ORDERS:
+        raise UsageError(f"unknown sort {sort!r}; choose from {', '.join(SORT_KEYS)}")
+    clauses, params = where_clauses(db, filters)
+    if extra is not None:
+        clauses.append(extra[0])
+        params += extra[1]
+    for part, order in _ORDERS[sort]:
+        where = " AND ".join([*clauses, part] if part else clauses) or "1"
+        yield f"SELECT {columns} FROM articles a WHERE {where} ORDER BY {order}", params
 
 
 def chunks(items: Iterable[int], size: int) -> Iterator[list[int]]:

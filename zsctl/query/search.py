@@ -17,6 +17,7 @@ from zsctl.query.filters import (
     chunks,
     marks,
     ordered_chunks,
+    ordered_joined,
     where_clauses,
 )
 
@@ -193,14 +194,11 @@ def grep_id_chunks(
     """The ids of `grep_ids`, a list at a time (no Python step per id for a common term)."""
     if limit is not None and limit <= 0:
         return
-    if search.grams:
-        bits, exact = _index_bits(db, search)
-        if not exact and limit is None:  # all of them: one scan, then the order over rowids
-            bits, exact = _matching(db, search, _filtered(db, bits, filters)), True
-        if exact:  # the rowids are exactly the matches: only their order is read
-            for rows in _ordered_in(db, "a.id", bits, filters, sort, limit, _ID_CHUNK):
-                yield [row[0] for row in rows]
-            return
+    bits = _known_matches(db, search, filters, limit)
+    if bits is not None:  # only their order is left to read
+        for rows in _ordered_in(db, "a.id", bits, filters, sort, limit, _ID_CHUNK):
+            yield [row[0] for row in rows]
+        return
     left = limit
     for rows in _matching_chunks(db, search, filters, sort):
         ids = [row[1] for row in rows[:left]]
@@ -209,6 +207,43 @@ def grep_id_chunks(
             left -= len(ids)
             if left <= 0:
                 return
+
+
+def grep_id_lines(
+    db: sqlite3.Connection,
+    search: Search,
+    filters: Filters,
+    sort: str = DEFAULT_SORT,
+    limit: int | None = None,
+) -> Iterator[str]:
+    """The ids of `grep_ids` as blocks of lines, each id ending in a newline (`grep -l`).
+
+    When all the matches are known before their order is read, SQLite joins the ids itself.
+    """
+    bits = None if limit is not None else _known_matches(db, search, filters, limit)
+    if bits is None:
+        yield from (
+            "\n".join(ids) + "\n" for ids in grep_id_chunks(db, search, filters, sort, limit) if ids
+        )
+        return
+    if bits:
+        yield from (
+            text + "\n" for text in ordered_joined(db, "a.id", filters, sort, _in_bits(bits))
+        )
+
+
+def _known_matches(
+    db: sqlite3.Connection, search: Search, filters: Filters, limit: int | None
+) -> int | None:
+    """Bitset of the matching rowids (the filters not yet applied) when it can be had before
+    the order is read: from the index alone, or for all the matches by one scan of the
+    candidates in storage order. None when the text is checked in order, as far as needed."""
+    if not search.grams:
+        return None
+    bits, exact = _index_bits(db, search)
+    if exact:
+        return bits
+    return _matching(db, search, _filtered(db, bits, filters)) if limit is None else None
 
 
 def grep_count(db: sqlite3.Connection, search: Search, filters: Filters) -> int:
@@ -375,21 +410,23 @@ def _ordered_in(
     size: int = CHUNK,
 ) -> Iterator[list[tuple[Any, ...]]]:
     """Rows of `columns` for the filtered articles in a bitset, `size` at a time."""
-    from zsctl.store import grams
-
     if not bits:
         return iter(())
-    where: tuple[str, list[Any]]
+    return ordered_chunks(db, columns, filters, sort, _in_bits(bits), limit, size)
+
+
+def _in_bits(bits: int) -> tuple[str, list[Any]]:
+    """The condition (and its parameters) that a row's rowid is in a non-empty bitset."""
+    from zsctl.store import grams
+
     if bits.bit_count() <= _FEW:  # SQLite orders a short list itself
         ns: list[Any] = grams.members(bits)
-        where = (f"a.n IN ({marks(ns)})", ns)
-    else:
-        # Else SQLite tests each ordered row in C against one flag byte per rowid: testing
-        # 85,000 rows one by one in Python took most of `grep -l`'s time for a common term,
-        # and a JSON array of the rowids (json_each: an IN list built into a b-tree) 3x the
-        # SQLite time of the flags.
-        where = (_IN_FLAGS, [row_flags(bits)])
-    return ordered_chunks(db, columns, filters, sort, where, limit, size)
+        return f"a.n IN ({marks(ns)})", ns
+    # Else SQLite tests each ordered row in C against one flag byte per rowid: testing 85,000
+    # rows one by one in Python took most of `grep -l`'s time for a common term, and a JSON
+    # array of the rowids (json_each: an IN list built into a b-tree) 3x the SQLite time of
+    # the flags.
+    return _IN_FLAGS, [row_flags(bits)]
 
 
 def row_flags(bits: int) -> bytes:

@@ -89,22 +89,30 @@ def _ids(
     limit: int | None,
     out: Output,
 ) -> int:
-    from zsctl.cli.output import inert
-    from zsctl.query.search import grep_id_chunks
+    from zsctl.query.search import grep_id_chunks, grep_id_lines
 
-    found = grep_id_chunks(db, search, filters, sort, limit)
     if out.machine:
-        ids = itertools.chain.from_iterable(found)
+        ids = itertools.chain.from_iterable(grep_id_chunks(db, search, filters, sort, limit))
         return 0 if out.records({"id": aid} for aid in ids) else 1
     n = 0
-    # A list of ids per write and flush: one per id (output.line) took longer than the search
-    # itself for a common term. An id is never empty and holds no tab or newline.
-    for batch in found:
-        if batch:
-            sys.stdout.write(inert("\n".join(batch) + "\n"))
-            sys.stdout.flush()
-            n += len(batch)
+    # Blocks of lines, a write and flush each: one per id (output.line) took longer than the
+    # search itself for a common term.
+    for block in grep_id_lines(db, search, filters, sort, limit):
+        sys.stdout.write(_inert_ids(block))
+        sys.stdout.flush()
+        n += 1
     return 0 if n else 1
+
+
+def _inert_ids(text: str) -> str:
+    """The text, made inert unless it is only id letters and newlines (as it should be): that
+    check costs a tenth of the regex, which took ~5% of `grep -l` for a common term."""
+    from zsctl.cli.output import inert
+    from zsctl.ids import ALPHABET
+
+    if text.isascii() and not text.encode("ascii").translate(None, f"{ALPHABET}\n".encode()):
+        return text
+    return inert(text)
 
 
 def _hits(
