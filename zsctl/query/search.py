@@ -220,7 +220,7 @@ def grep_id_lines(
 
     When all the matches are known before their order is read, SQLite joins the ids itself.
     """
-    bits = None if limit is not None else _known_matches(db, search, filters, limit)
+    bits = None if limit is not None else _known_matches(db, search, filters, None)
     if bits is None:
         yield from (
             "\n".join(ids) + "\n" for ids in grep_id_chunks(db, search, filters, sort, limit) if ids
@@ -483,7 +483,7 @@ _FEW = 500  # candidate rowids few enough to hand SQLite as a list instead of te
 # 2,000 bodies (~8 MB) about 8 ms.
 _PARALLEL_MIN = 2_000
 _SCAN_CHUNK = 4_096  # rowids per scanning statement
-_ID_CHUNK = 2_048  # ids per list for grep -l: a few writes of ~26 KB each
+_ID_CHUNK = 2_048  # ids per list of grep_id_chunks: ~26 KB written at a time by grep -l
 # Whether a row is in a bitset, given as row_flags (a blob: substr of a blob is a byte offset,
 # O(1), where on text it would count characters), so SQLite walks the order's (or a filter's)
 # index and tests each row in C, with no list of rowids to build. A rowid past the blob's end
