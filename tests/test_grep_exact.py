@@ -126,12 +126,16 @@ def test_every_answer_equals_a_substring_scan(
     sort: str,
     parallel: bool,
 ) -> None:
-    """Also with the text check split over two connections from the first candidate on."""
+    """Also with the text check split over two connections from the first candidate on, and
+    with the order taken through flag bytes (search.row_flags) for any number of rowids."""
     term = data.draw(term_of(items))
     limit = data.draw(st.one_of(st.none(), st.integers(1, 5)))
+    flags = data.draw(st.booleans())
     with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as patch:
         if parallel:
             patch.setattr(query, "_PARALLEL_MIN", 1)
+        if flags:
+            patch.setattr(query, "_FEW", 0)
         path = Path(tmp) / "zsctl.db"
         build(path, items)
         db = connect_read(path)

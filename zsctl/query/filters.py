@@ -18,6 +18,9 @@ SORT_KEYS = ("-date", "date", "id", "-id", "title", "-title", "sources", "-sourc
 DEFAULT_SORT = "-date"
 
 
+CHUNK = 256  # rows (or rowids) handled at a time
+
+
 EXPORT_SORT = "date"
 
 
@@ -134,27 +137,74 @@ def ordered(
     limit: int | None = None,
 ) -> Iterator[tuple[Any, ...]]:
     """Rows of `columns` for the filtered articles in `sort` order, streamed from the cursor."""
+    for rows in ordered_chunks(db, columns, filters, sort, extra, limit):
+        yield from rows
+
+
+def ordered_chunks(
+    db: sqlite3.Connection,
+    columns: str,
+    filters: Filters,
+    sort: str,
+    extra: tuple[str, Sequence[Any]] | None = None,
+    limit: int | None = None,
+    size: int = CHUNK,
+) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows of `ordered`, up to `size` at a time: a caller handling tens of thousands of
+    rows (grep -l) pays no generator step per row."""
+    left = limit
+    for sql, params in _order_parts(db, columns, filters, sort, extra):
+        if left is not None and left <= 0:
+            return
+        if left is not None:
+            sql += f" LIMIT {int(left)}"
+        cursor = db.execute(sql, params)
+        while rows := cursor.fetchmany(size):
+            yield rows
+            if left is not None:
+                left -= len(rows)
+
+
+def ordered_joined(
+    db: sqlite3.Connection,
+    column: str,
+    filters: Filters,
+    sort: str,
+    extra: tuple[str, Sequence[Any]] | None = None,
+) -> Iterator[str]:
+    """One text column of the filtered articles in `sort` order, joined with newlines inside
+    SQLite: a string for each part of the order that has rows.
+
+    For tens of thousands of ids (grep -l of a common term) this skips a Python row, a GIL
+    hand-over and SQLite's mutex per id: ~4 ms of 34,573 ids, ~15% of what the order costs.
+    """
+    for sql, params in _order_parts(db, f"{column} AS v", filters, sort, extra):
+        # SQLite keeps a FROM subquery's ORDER BY when the outer query aggregates with anything
+        # but count(), min() or max() (its select.c), so group_concat follows the order; tests
+        # (test_grep_order.py) compare it with a sort in Python.
+        joined = f"SELECT group_concat(v, char(10)) FROM ({sql})"
+        (text,) = db.execute(joined, params).fetchone()
+        if text is not None:
+            yield text
+
+
+def _order_parts(
+    db: sqlite3.Connection,
+    columns: str,
+    filters: Filters,
+    sort: str,
+    extra: tuple[str, Sequence[Any]] | None,
+) -> Iterator[tuple[str, list[Any]]]:
+    """The statement and parameters of each part of `sort`, to run in turn."""
     if sort not in _ORDERS:
         raise UsageError(f"unknown sort {sort!r}; choose from {', '.join(SORT_KEYS)}")
     clauses, params = where_clauses(db, filters)
     if extra is not None:
         clauses.append(extra[0])
         params += extra[1]
-    left = limit
     for part, order in _ORDERS[sort]:
         where = " AND ".join([*clauses, part] if part else clauses) or "1"
-        sql = f"SELECT {columns} FROM articles a WHERE {where} ORDER BY {order}"
-        if left is not None:
-            sql += f" LIMIT {int(left)}"
-        for row in db.execute(sql, params):
-            yield row
-            if left is not None:
-                left -= 1
-        if left is not None and left <= 0:
-            return
-
-
-CHUNK = 256
+        yield f"SELECT {columns} FROM articles a WHERE {where} ORDER BY {order}", params
 
 
 def chunks(items: Iterable[int], size: int) -> Iterator[list[int]]:

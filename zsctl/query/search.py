@@ -10,7 +10,16 @@ from typing import Any, NamedTuple
 
 from zsctl.errors import UsageError
 from zsctl.query.articles import Summary
-from zsctl.query.filters import CHUNK, DEFAULT_SORT, Filters, chunks, marks, ordered, where_clauses
+from zsctl.query.filters import (
+    CHUNK,
+    DEFAULT_SORT,
+    Filters,
+    chunks,
+    marks,
+    ordered_chunks,
+    ordered_joined,
+    where_clauses,
+)
 
 
 class Search(NamedTuple):
@@ -172,23 +181,69 @@ def grep_ids(
     limit: int | None = None,
 ) -> Iterator[str]:
     """Ids of matching articles in `sort` order."""
-    if search.grams:
-        bits, exact = _index_bits(db, search)
-        if exact:  # the index alone answers: no text is read
-            ordered = _ordered_in(db, "a.id", bits, filters, sort)
-            yield from itertools.islice((row[0] for row in ordered), limit)
-            return
-        if limit is None:  # all of them: one scan, then the order over rowids
-            bits = _matching(db, search, _filtered(db, bits, filters))
-            yield from (row[0] for row in _ordered_in(db, "a.id", bits, filters, sort))
-            return
-    found = 0
+    return itertools.chain.from_iterable(grep_id_chunks(db, search, filters, sort, limit))
+
+
+def grep_id_chunks(
+    db: sqlite3.Connection,
+    search: Search,
+    filters: Filters,
+    sort: str = DEFAULT_SORT,
+    limit: int | None = None,
+) -> Iterator[list[str]]:
+    """The ids of `grep_ids`, a list at a time (no Python step per id for a common term)."""
+    if limit is not None and limit <= 0:
+        return
+    bits = _known_matches(db, search, filters, limit)
+    if bits is not None:  # only their order is left to read
+        for rows in _ordered_in(db, "a.id", bits, filters, sort, limit, _ID_CHUNK):
+            yield [row[0] for row in rows]
+        return
+    left = limit
     for rows in _matching_chunks(db, search, filters, sort):
-        for row in rows:
-            yield row[1]
-            found += 1
-            if limit is not None and found >= limit:
+        ids = [row[1] for row in rows[:left]]
+        yield ids
+        if left is not None:
+            left -= len(ids)
+            if left <= 0:
                 return
+
+
+def grep_id_lines(
+    db: sqlite3.Connection,
+    search: Search,
+    filters: Filters,
+    sort: str = DEFAULT_SORT,
+    limit: int | None = None,
+) -> Iterator[str]:
+    """The ids of `grep_ids` as blocks of lines, each id ending in a newline (`grep -l`).
+
+    When all the matches are known before their order is read, SQLite joins the ids itself.
+    """
+    bits = None if limit is not None else _known_matches(db, search, filters, None)
+    if bits is None:
+        yield from (
+            "\n".join(ids) + "\n" for ids in grep_id_chunks(db, search, filters, sort, limit) if ids
+        )
+        return
+    if bits:
+        yield from (
+            text + "\n" for text in ordered_joined(db, "a.id", filters, sort, _in_bits(bits))
+        )
+
+
+def _known_matches(
+    db: sqlite3.Connection, search: Search, filters: Filters, limit: int | None
+) -> int | None:
+    """Bitset of the matching rowids (the filters not yet applied) when it can be had before
+    the order is read: from the index alone, or for all the matches by one scan of the
+    candidates in storage order. None when the text is checked in order, as far as needed."""
+    if not search.grams:
+        return None
+    bits, exact = _index_bits(db, search)
+    if exact:
+        return bits
+    return _matching(db, search, _filtered(db, bits, filters)) if limit is None else None
 
 
 def grep_count(db: sqlite3.Connection, search: Search, filters: Filters) -> int:
@@ -224,9 +279,8 @@ def _filtered(db: sqlite3.Connection, bits: int, filters: Filters) -> int:
         # SQLite walks the filter's index and keeps the rows in the bitset: only the
         # intersection comes back to Python, not every article that passes the filter.
         clauses, params = where_clauses(db, filters)
-        sql = f"SELECT a.n FROM articles a WHERE {' AND '.join([*clauses, _IN_JSON])}"
-        listed = "[" + ",".join(map(str, grams.members(bits))) + "]"
-        bits = grams.bitset(row[0] for row in db.execute(sql, [*params, listed]))
+        sql = f"SELECT a.n FROM articles a WHERE {' AND '.join([*clauses, _IN_FLAGS])}"
+        bits = grams.bitset(row[0] for row in db.execute(sql, [*params, row_flags(bits)]))
     return bits
 
 
@@ -339,30 +393,46 @@ def _scan_count(db: sqlite3.Connection, search: Search, filters: Filters) -> int
 
 def _ordered_candidates(
     db: sqlite3.Connection, columns: str, search: Search, filters: Filters, sort: str
-) -> Iterator[tuple[Any, ...]]:
-    """Rows of `columns` (the first being a.n) for the filtered articles the index allows."""
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Rows of `columns` for the filtered articles the index allows, CHUNK at a time."""
     if not search.grams:
-        yield from ordered(db, columns, filters, sort)
-        return
-    yield from _ordered_in(db, columns, _index_bits(db, search)[0], filters, sort)
+        return ordered_chunks(db, columns, filters, sort)
+    return _ordered_in(db, columns, _index_bits(db, search)[0], filters, sort)
 
 
 def _ordered_in(
-    db: sqlite3.Connection, columns: str, bits: int, filters: Filters, sort: str
-) -> Iterator[tuple[Any, ...]]:
-    """Rows of `columns` for the filtered articles in a bitset."""
+    db: sqlite3.Connection,
+    columns: str,
+    bits: int,
+    filters: Filters,
+    sort: str,
+    limit: int | None = None,
+    size: int = CHUNK,
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Rows of `columns` for the filtered articles in a bitset, `size` at a time."""
+    if not bits:
+        return iter(())
+    return ordered_chunks(db, columns, filters, sort, _in_bits(bits), limit, size)
+
+
+def _in_bits(bits: int) -> tuple[str, list[Any]]:
+    """The condition (and its parameters) that a row's rowid is in a non-empty bitset."""
     from zsctl.store import grams
 
-    if not bits:
-        return
     if bits.bit_count() <= _FEW:  # SQLite orders a short list itself
-        ns = grams.members(bits)
-        yield from ordered(db, columns, filters, sort, (f"a.n IN ({marks(ns)})", ns))
-        return
-    # Else SQLite tests each ordered row in C: testing 85,000 rows one by one in Python took
-    # most of `grep -l`'s time for a common term.
-    listed = "[" + ",".join(map(str, grams.members(bits))) + "]"
-    yield from ordered(db, columns, filters, sort, (_IN_JSON, [listed]))
+        ns: list[Any] = grams.members(bits)
+        return f"a.n IN ({marks(ns)})", ns
+    # Else SQLite tests each ordered row in C against one flag byte per rowid: testing 85,000
+    # rows one by one in Python took most of `grep -l`'s time for a common term, and a JSON
+    # array of the rowids (json_each: an IN list built into a b-tree) 3x the SQLite time of
+    # the flags.
+    return _IN_FLAGS, [row_flags(bits)]
+
+
+def row_flags(bits: int) -> bytes:
+    """A bitset as one byte per rowid from 0 up to its largest, b'1' where set, b'0' elsewhere
+    (what _IN_FLAGS tests): bin() writes the bits in C, most significant first."""
+    return bin(bits)[:1:-1].encode("ascii")
 
 
 def _matching_chunks(
@@ -373,8 +443,8 @@ def _matching_chunks(
     The order is taken first over rowids alone, so a sorter never holds bodies; then each chunk
     is fetched by rowid and tested.
     """
-    order = _ordered_candidates(db, "a.n", search, filters, sort)
-    for chunk in chunks((row[0] for row in order), CHUNK):
+    for order in _ordered_candidates(db, "a.n", search, filters, sort):
+        chunk = [row[0] for row in order]
         rows = {row[0]: row for row in db.execute(_FETCH.format(marks(chunk)), chunk)}
         matched = [rows[n] for n in chunk if n in rows and search.test(rows[n][5], rows[n][6])]
         if matched:
@@ -413,6 +483,9 @@ _FEW = 500  # candidate rowids few enough to hand SQLite as a list instead of te
 # 2,000 bodies (~8 MB) about 8 ms.
 _PARALLEL_MIN = 2_000
 _SCAN_CHUNK = 4_096  # rowids per scanning statement
-# The rowids as one JSON array; '+' keeps SQLite walking the order's index and testing each
-# row against them, instead of looking them up and sorting them afterwards (measured ~2x).
-_IN_JSON = "+a.n IN (SELECT value FROM json_each(?))"
+_ID_CHUNK = 2_048  # ids per list of grep_id_chunks: ~26 KB written at a time by grep -l
+# Whether a row is in a bitset, given as row_flags (a blob: substr of a blob is a byte offset,
+# O(1), where on text it would count characters), so SQLite walks the order's (or a filter's)
+# index and tests each row in C, with no list of rowids to build. A rowid past the blob's end
+# gets an empty blob: not in the set. x'31' is b'1'.
+_IN_FLAGS = "substr(?, a.n + 1, 1) = x'31'"
