@@ -36,6 +36,7 @@ from bench.run import (
     CommandFailed,
     Row,
     _short,
+    compile_zsctl,
     find_zsctl,
     interleaved,
     ratio_row,
@@ -178,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if zsctl is None:
         print("grep bench: zsctl not found; pip install -e . first", file=sys.stderr)
         return 2
+    compile_zsctl()
     rows: list[Row] = []
     _log(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for shape in args.shapes.split(","):
