@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from zsctl.parse.rules import Rule, default_rules
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zsctl.parse.rules import Rule, _any_of, default_rules, first_rule
 
 # rule id -> (lines the rule must match, body lines that look like it and no rule may match).
 # The near misses are sentences an article may well contain; a rule that eats one loses text.
@@ -171,3 +175,35 @@ def test_no_rule_eats_a_near_miss(rule_id: str) -> None:
         (line, r.id) for line in near_misses for r in _all_rules() if r.pattern.fullmatch(line)
     ]
     assert eaten == []
+
+
+# --- one regex for all the rules: the same answer as trying them one by one ---------------------
+
+_PATTERNS = [
+    r"共\s*\d+\s*页",
+    r"(?i)print",  # a global inline flag: cannot be joined
+    r"(?P<n>\d+)-(?P=n)",  # a named back-reference: kept apart
+    r"(a)\1",  # a numbered back-reference
+    r"(?P<x>首页)|上一页",
+    r"(?P<x>尾页)",  # the same group name as the rule before: cannot be joined
+    r"a|ab",  # fullmatch must backtrack into the next alternative
+    r".*招商.*",
+    r"",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(_PATTERNS), min_size=0, max_size=5),
+    st.text(alphabet="共 12页首上一尾ab招商PRINTprint-", max_size=12),
+)
+def test_first_rule_is_the_first_pattern_that_fullmatches(patterns: list[str], text: str) -> None:
+    rules = tuple(Rule(f"r{i}", re.compile(p)) for i, p in enumerate(patterns))
+    expected = next((r for r in rules if r.pattern.fullmatch(text)), None)
+    assert first_rule(text, rules) == expected
+
+
+def test_the_packaged_rules_are_joined_into_one_regex() -> None:
+    rules = default_rules()
+    for site in rules.sites:
+        assert _any_of(rules.for_site(site)) is not None, site

@@ -208,3 +208,19 @@ def test_a_very_long_term_is_still_answered(search_db: sqlite3.Connection) -> No
     text = search_db.execute("SELECT body FROM articles WHERE length(body) > 20").fetchone()[0]
     found = qsearch.compile_search(text)  # a whole body: its own article matches
     assert qsearch.grep_count(search_db, found, Filters()) >= 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 2**63 - 1), max_size=300, unique=True),
+    st.lists(st.integers(0, 2**63 - 1), max_size=300),
+    st.integers(4, 12),
+)
+def test_hashed_lookup_equals_a_binary_search(
+    table: list[int], other: list[int], bits: int
+) -> None:
+    """The slot array gives what searchsorted gives, also where keys share a slot."""
+    sorted_table = np.array(sorted(table), dtype=np.uint64)
+    lookup = build._Lookup(sorted_table, bits)  # few slots: many shared, the fallback runs too
+    keys = np.array([*table, *other, *(t + 1 for t in table if t < 2**63 - 1)], dtype=np.uint64)
+    assert np.array_equal(lookup(keys), build._lookup(sorted_table, keys))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from zsctl.model import ParseResult, Record
 from zsctl.parse.layouts.base import is_prose
-from zsctl.parse.rules import Rule
+from zsctl.parse.rules import Rule, first_rule
 from zsctl.seeds.problems import Problem
 
 # A short paragraph (not a sentence, not a heading) repeating verbatim in this many records
@@ -39,7 +39,7 @@ def chrome_paragraphs(name: str, result: ParseResult, rules: tuple[Rule, ...]) -
         for n, para in enumerate(rec.paragraphs, 1):
             if len(para) > CHROME_MAX_CHARS:
                 continue
-            rule = next((r for r in rules if r.pattern.fullmatch(para.strip())), None)
+            rule = first_rule(para.strip(), rules)
             if rule is not None:
                 out.append(
                     Problem(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -138,7 +139,13 @@ _Lists = tuple[NDArray[Any], list[bytes]]  # codes (sorted) and each one's chunk
 def _both_of(job: tuple[list[str], tuple[list[int], list[str]]]) -> tuple[_Lists, _Lists]:
     """In a worker: a batch's gram chunks and its phrase chunks (the texts cross over once)."""
     phrases, batch = job
-    return batch_chunks(*batch), PhraseTable(phrases).chunks(*batch)
+    return batch_chunks(*batch), _table_for(tuple(phrases)).chunks(*batch)
+
+
+@lru_cache(maxsize=1)
+def _table_for(phrases: tuple[str, ...]) -> PhraseTable:
+    """One worker's PhraseTable for a rebuild's phrases, built once, not per batch (~20 ms)."""
+    return PhraseTable(phrases)
 
 
 def _map_batches(
@@ -353,6 +360,37 @@ def _phrase_texts(tables: list[NDArray[np.uint64]]) -> list[str]:
     return out
 
 
+class _Lookup:
+    """`_lookup` into a fixed table, by a direct-addressed hash of the keys first.
+
+    searchsorted of every position's key was 40% of building the phrase lists; a slot
+    array answers most keys with two gathers, and only keys whose slot two table entries
+    share go to searchsorted.
+    """
+
+    def __init__(self, table: NDArray[np.uint64], bits: int = 20) -> None:
+        # 1 M slots (4 MB) for at most MAX_PHRASES keys: few share a slot
+        self.table, self.bits = table, bits
+        slots = self._slots(table)
+        self.at = np.full(1 << bits, -1, dtype=np.int32)
+        self.at[slots] = np.arange(len(table), dtype=np.int32)
+        self.at[np.bincount(slots, minlength=1 << bits) > 1] = -2
+
+    def _slots(self, keys: NDArray[np.uint64]) -> NDArray[np.intp]:
+        mixed = keys * np.uint64(0x9E3779B97F4A7C15)  # wraps: a multiplicative hash
+        return (mixed >> np.uint64(64 - self.bits)).astype(np.intp)
+
+    def __call__(self, keys: NDArray[np.uint64]) -> NDArray[np.int64]:
+        found = self.at[self._slots(keys)].astype(np.int64)
+        sure = found >= 0
+        hit = self.table[np.where(sure, found, 0)] == keys if len(self.table) else sure
+        out = np.where(sure & hit, found, -1)
+        shared = np.flatnonzero(found == -2)
+        if len(shared):
+            out[shared] = _lookup(self.table, keys[shared])
+        return out
+
+
 class PhraseTable:
     """Chosen phrases as numpy lookups: 3-grams by code, 4-grams by (3-gram rank, last char)."""
 
@@ -369,6 +407,7 @@ class PhraseTable:
         }
         self.quad = np.asarray(sorted(quad), dtype=np.uint64)
         self.quad_index = np.asarray([quad[k] for k in sorted(quad)], dtype=np.int64)
+        self.tri_at, self.quad_at = _Lookup(self.tri), _Lookup(self.quad)
 
     def chunks(
         self, rowids: Sequence[int], texts: Sequence[str]
@@ -387,12 +426,12 @@ class PhraseTable:
             | (cps[1:-1] << np.uint64(CHAR_BITS))
             | cps[2:]
         )
-        t_at = np.where(doc[:-2] == doc[2:], _lookup(self.tri, tri), -1)
+        t_at = np.where(doc[:-2] == doc[2:], self.tri_at(tri), -1)
         found = [(self.tri_index[t_at[t_at >= 0]], doc[:-2][t_at >= 0])]
         if n >= 4 and len(self.quad):
             ok = (t_at[:-1] >= 0) & (doc[:-3] == doc[3:])
             keys = (np.maximum(t_at[:-1], 0).astype(np.uint64) << np.uint64(CHAR_BITS)) | cps[3:]
-            q_at = np.where(ok, _lookup(self.quad, keys), -1)
+            q_at = np.where(ok, self.quad_at(keys), -1)
             found.append((self.quad_index[q_at[q_at >= 0]], doc[:-3][q_at >= 0]))
         index = np.concatenate([f[0] for f in found]).astype(np.uint64)
         docs = np.concatenate([f[1] for f in found])
