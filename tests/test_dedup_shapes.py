@@ -251,3 +251,47 @@ def test_the_corpus_finds_the_same_candidates_as_the_codes_in_memory(tmp_path: P
             assert np.array_equal(store.codes_of({key}), probe)
     finally:
         db.close()
+
+
+def _contained_one_at_a_time(sig, sets, texts, s: int, a: int) -> float:  # type: ignore[no-untyped-def]
+    """The containment score as first written, one pair at a time: the batched one's reference."""
+    from zsctl.arrays import unique_sorted
+    from zsctl.dedup import cluster as c
+    from zsctl.dedup.normalize import normalize_batch
+    from zsctl.dedup.shingles import _shingle_batch
+
+    small = sets[s]
+    if len(small) == 0:
+        return 0.0
+    if c._titles_match(sig, s, a):
+        return _intersection_size(small, sets[a]) / len(small)
+    if not sig.truncated[s]:
+        return 0.0
+    scale, extra = c.OPENING_SLACK
+    window = int(scale * int(sig.length[s])) + extra
+    head = texts[a][: 2 * window + 200]
+    cps, lens = normalize_batch([head])
+    if int(lens[0]) < window and len(head) < len(texts[a]):
+        cps, lens = normalize_batch([texts[a]])
+    sh = _shingle_batch(cps[:window], np.array([min(window, int(lens[0]))], dtype=np.int64))
+    return _intersection_size(small, unique_sorted(sh.of(0))) / len(small)
+
+
+@settings(max_examples=25, deadline=None)
+@given(shapes.corpora(max_records=300))
+def test_batched_containment_scores_equal_one_pair_at_a_time(corpus: shapes.Corpus) -> None:
+    from zsctl.dedup import cluster as c
+
+    items = sorted(items_of(corpus), key=lambda it: it.key)
+    sig = signatures(items, 0.8)
+    texts = [it.text for it in items]
+    sets = c._Sets(texts)
+    n = len(items)
+    pairs = c.candidate_pairs(sig, np.ones(n, dtype=np.bool_), np.arange(n)).tolist()
+    pairs += [[s, a] for s in range(min(n, 20)) for a in range(min(n, 20)) if s != a]
+    cut = np.flatnonzero(sig.truncated).tolist()[:30]  # the opening clause: every cut text
+    pairs += [[s, a] for s in cut for a in range(n) if a != s][:3000]
+    sets.need({u for p in pairs for u in p})
+    assert c._contained(sig, sets, texts, pairs) == [
+        _contained_one_at_a_time(sig, sets, texts, s, a) for s, a in pairs
+    ]
