@@ -8,7 +8,9 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -51,7 +53,13 @@ def test_facets_on_district_month_and_tag(server: Server) -> None:
 def test_index_and_blob_tables_are_hidden(server: Server) -> None:
     data = server.json(f"/{DB}.json")
     hidden = {t["name"] for t in data["tables"] if t["hidden"]}
-    assert {"grams", "records", "meta"} <= hidden
+    assert {"meta", "dumps"} <= hidden
+    with closing(sqlite3.connect(f"file:{server.corpus}?immutable=1", uri=True)) as db:
+        names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        binary = {
+            n for n in names if any(c[2] == "BLOB" for c in db.execute(f"PRAGMA table_info({n})"))
+        }
+    assert binary and binary <= hidden  # posting lists, codes, compressed bodies
     shown = {t["name"] for t in data["tables"] if not t["hidden"]}
     assert "articles" in shown
 

@@ -21,7 +21,19 @@ SQL_TIME_LIMIT_MS = 5000
 # The article list without bodies and bookkeeping columns, which make every row tall.
 LIST_COLUMNS = ("id", "date", "district", "tag", "title", "n_sources")
 COMPACT = f"/{DB_NAME}/articles?" + "&".join(f"_col={c}" for c in LIST_COLUMNS)
-HIDDEN = ("grams", "records", "meta", "dumps", "sqlite_sequence")
+# Bookkeeping and binary index tables (every table with a BLOB column): noise in a browser.
+HIDDEN = (
+    "grams",
+    "gram_tails",
+    "phrases",
+    "phrase_tails",
+    "record_codes",
+    "code_shards",
+    "records",
+    "meta",
+    "dumps",
+    "sqlite_sequence",
+)
 SEARCH_SQL = """SELECT a.n, a.id, a.date, a.district, a.tag, a.title, a.n_sources AS sources
 FROM articles a
 WHERE a.id IN (SELECT value FROM json_each(zsctl_search(:q)))
