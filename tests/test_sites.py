@@ -347,6 +347,32 @@ def test_check_reports_a_paragraph_repeating_across_records_and_a_chrome_paragra
     assert "'editor'" in problems[0].message
 
 
+def test_the_stub_a_cut_summary_leaves_is_no_repeated_paragraph(tmp_path: Path) -> None:
+    """Summaries cut after a space end in a stub paragraph ('天...'); different stories share
+    it, and check must not call it page furniture (it did, on bench.generate's snippets)."""
+    items = "".join(
+        f"-\n第{n}个项目落地\n项目{n}在西青签约落地，投资{n}亿元，总部设在这里。 天...\n"
+        f"2024-05-0{n}\n"
+        for n in range(1, 6)
+    )
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "001_a.txt").write_text(items, encoding="utf-8")
+    import hashlib
+
+    sha = hashlib.sha256(items.encode()).hexdigest()
+    (seeds / "INDEX.md").write_text(
+        "| file | site | layout | fetched | sha256 | note |\n|---|---|---|---|---|---|\n"
+        f"| 001_a.txt | mysite | auto | - | {sha} | x |\n",
+        encoding="utf-8",
+    )
+    from zsctl.parse.dump import parse_dump
+
+    records = parse_dump(items.encode(), "001_a.txt", "mysite").records
+    assert [r.paragraphs[-1] for r in records] == ["天..."] * 5  # the stub is a paragraph
+    assert [p.code for p in check_seeds(seeds).problems()] == []
+
+
 # --- no rules file gives a traceback -----------------------------------------------------------
 
 _PATTERN_BITS = st.sampled_from(

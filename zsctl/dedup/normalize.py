@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from zsctl.parse.paragraphs import TRUNCATION_MARKERS, is_truncated  # re-exported for dedup
+
 __all__ = [
     "TRUNCATION_MARKERS",
     "is_truncated",
@@ -26,9 +28,6 @@ __all__ = [
     "normalize_codepoints",
     "normalize_for_dedup",
 ]
-
-# Listing pages cut summaries with one of these; NFKC turns U+2026 into "..." anyway.
-TRUNCATION_MARKERS: tuple[str, ...] = ("……", "…", "⋯⋯", "⋯", "...", "。。。")
 
 
 _UNICODE_SIZE = 0x110000
@@ -48,11 +47,6 @@ _IDENTITY_RANGES: tuple[tuple[int, int], ...] = (
     (0x30000, 0xDFFFF),  # CJK extensions G-H, then unassigned planes
     (0xF0000, 0x10FFFF),  # private use planes
 )
-
-
-def is_truncated(text: str) -> bool:
-    """True if the text ends with a truncation marker such as '...' or '…'."""
-    return text.rstrip().endswith(TRUNCATION_MARKERS)
 
 
 def _dropped(ch: str) -> bool:

@@ -14,6 +14,13 @@ _HEADING_START = re.compile(_HEADING)
 _HEADING_SEGMENT = re.compile(_HEADING + r"[^。，,；;]*$")
 _MAX_HEADING = 40
 _SPACES = re.compile(r" +")
+# Listing pages cut summaries with one of these; NFKC turns U+2026 into "..." anyway.
+TRUNCATION_MARKERS: tuple[str, ...] = ("……", "…", "⋯⋯", "⋯", "...", "。。。")
+
+
+def is_truncated(text: str) -> bool:
+    """True if the text ends with a truncation marker such as '...' or '…'."""
+    return text.rstrip().endswith(TRUNCATION_MARKERS)
 
 
 def split_paragraphs(line: str) -> list[str]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 from zsctl.model import ParseResult, Record
 from zsctl.parse.layouts.base import is_prose
+from zsctl.parse.paragraphs import is_truncated
 from zsctl.parse.rules import Rule, first_rule
 from zsctl.seeds.problems import Problem
 
@@ -118,10 +119,17 @@ def group_unparsed(dumps: Iterable[tuple[str, str, ParseResult]]) -> list[Unpars
 
 
 def _may_be_furniture(para: str) -> bool:
-    """Short, not a numbered heading, not a sentence: what a repeated editor line, slogan or
-    follow-us line looks like. Stories that share a sentence or a heading are news (reposts
-    under another title, documents of one kind), and deduplication deals with those."""
-    return len(para) <= REPEAT_MAX_CHARS and not _HEADING.match(para) and not is_prose(para)
+    """Short, not a numbered heading, not a sentence, not cut off: what a repeated editor
+    line, slogan or follow-us line looks like. Stories that share a sentence or a heading are
+    news (reposts under another title, documents of one kind), and deduplication deals with
+    those. A listing's summary cut after a space leaves a stub paragraph ('天...'), the same
+    in thousands of summaries that happen to break before 天津: no page furniture is cut."""
+    return (
+        len(para) <= REPEAT_MAX_CHARS
+        and not _HEADING.match(para)
+        and not is_prose(para)
+        and not is_truncated(para)
+    )
 
 
 def _span(rec: Record) -> str:
