@@ -406,12 +406,19 @@ _VERIFIED = "verified "
 
 
 def _file_stamp(path: Path) -> str:
-    """Size, mtime, ctime and inode of the corpus and of its -wal: '' if there is no corpus."""
+    """Size, mtime, ctime and inode of the corpus and of its -wal: '' if there is no corpus.
+
+    An empty -wal holds nothing and counts as none: every reader in a writable folder
+    creates one (`zsctl grep` after an ingest would otherwise force the next page check).
+    """
     parts = []
     for name in (path, path.with_name(path.name + "-wal")):
         try:
             st = os.stat(name)
         except OSError:
+            parts.append("-")
+            continue
+        if st.st_size == 0 and name != path:
             parts.append("-")
             continue
         parts.append(f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}:{st.st_dev}")
