@@ -314,3 +314,13 @@ def test_a_cut_snippet_joins_only_a_text_under_a_headline_it_could_have() -> Non
     assert compatible("西青区生物医药产业园签约", "西青区生物医药产业园签约十个项目")  # cut
     assert compatible("西青区生物医药园签约十个项目", "西青区生物医药产业园签约十个项目")  # edited
     assert not compatible("武清区跨境电商基地开园运营", "西青区生物医药产业园签约十个项目")
+
+
+def test_near_identical_cut_snippets_under_unrelated_headlines_stay_apart() -> None:
+    """Two stories' listing snippets, cut inside the official sentences both open with."""
+    opening = "为深入贯彻落实全市招商引资工作会议精神，进一步优化营商环境，推动项目落地见效。" * 4
+    one = DedupItem("a:1", "西青区生物医药产业园签约十个项目", opening[:150] + "西青…")
+    two = DedupItem("b:1", "武清区跨境电商基地开园运营", opening[:150] + "武清…")
+    again = DedupItem("c:1", "西青区生物医药产业园签约十个项目", opening[:150] + "西青区…")
+    members = sorted(c.members for c in cluster([one, two, again]))
+    assert members == [("a:1", "c:1"), ("b:1",)]
