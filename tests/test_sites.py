@@ -314,6 +314,22 @@ def test_check_of_a_seeds_folder_with_a_bad_rules_file_raises_one_error(jinnan: 
 # --- chrome that reaches a body anyway --------------------------------------------------------
 
 
+def _one_dump_seeds(tmp_path: Path, items: str) -> Path:
+    """A seeds folder holding one dash-listing dump of site 'mysite', listed with its sha256."""
+    import hashlib
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "001_a.txt").write_text(items, encoding="utf-8")
+    sha = hashlib.sha256(items.encode()).hexdigest()
+    (seeds / "INDEX.md").write_text(
+        "| file | site | layout | fetched | sha256 | note |\n|---|---|---|---|---|---|\n"
+        f"| 001_a.txt | mysite | auto | - | {sha} | x |\n",
+        encoding="utf-8",
+    )
+    return seeds
+
+
 def test_check_reports_a_paragraph_repeating_across_records_and_a_chrome_paragraph(
     tmp_path: Path,
 ) -> None:
@@ -322,17 +338,7 @@ def test_check_reports_a_paragraph_repeating_across_records_and_a_chrome_paragra
         for n in range(1, 5)
     )
     items += "-\n标题五\n项目五签约落地。 责任编辑：王晓明\n2024-05-09\n"
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "001_a.txt").write_text(items, encoding="utf-8")
-    import hashlib
-
-    sha = hashlib.sha256(items.encode()).hexdigest()
-    (seeds / "INDEX.md").write_text(
-        "| file | site | layout | fetched | sha256 | note |\n|---|---|---|---|---|---|\n"
-        f"| 001_a.txt | mysite | auto | - | {sha} | x |\n",
-        encoding="utf-8",
-    )
+    seeds = _one_dump_seeds(tmp_path, items)
     problems = check_seeds(seeds).problems()
     assert [(p.code, p.line) for p in problems] == [
         ("chrome-in-body", 17),
@@ -355,22 +361,10 @@ def test_the_stub_a_cut_summary_leaves_is_no_repeated_paragraph(tmp_path: Path) 
         f"2024-05-0{n}\n"
         for n in range(1, 6)
     )
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "001_a.txt").write_text(items, encoding="utf-8")
-    import hashlib
-
-    sha = hashlib.sha256(items.encode()).hexdigest()
-    (seeds / "INDEX.md").write_text(
-        "| file | site | layout | fetched | sha256 | note |\n|---|---|---|---|---|---|\n"
-        f"| 001_a.txt | mysite | auto | - | {sha} | x |\n",
-        encoding="utf-8",
-    )
-    from zsctl.parse.dump import parse_dump
-
-    records = parse_dump(items.encode(), "001_a.txt", "mysite").records
-    assert [r.paragraphs[-1] for r in records] == ["天..."] * 5  # the stub is a paragraph
-    assert [p.code for p in check_seeds(seeds).problems()] == []
+    report = check_seeds(_one_dump_seeds(tmp_path, items))
+    stubs = [r.paragraphs[-1] for d in report.dumps for r in d.result.records]
+    assert stubs == ["天..."] * 5  # the stub is a paragraph of its own
+    assert [p.code for p in report.problems()] == []
 
 
 # --- no rules file gives a traceback -----------------------------------------------------------
@@ -424,17 +418,7 @@ def test_headings_and_sentences_shared_by_stories_are_not_furniture(tmp_path: Pa
         f"2024-05-0{n}\n"
         for n in range(1, 5)
     )
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "001_a.txt").write_text(items, encoding="utf-8")
-    import hashlib
-
-    sha = hashlib.sha256(items.encode()).hexdigest()
-    (seeds / "INDEX.md").write_text(
-        "| file | site | layout | fetched | sha256 | note |\n|---|---|---|---|---|---|\n"
-        f"| 001_a.txt | mysite | auto | - | {sha} | x |\n",
-        encoding="utf-8",
-    )
+    seeds = _one_dump_seeds(tmp_path, items)
     report = check_seeds(seeds)
     assert [len(r.paragraphs) for d in report.dumps for r in d.result.records] == [3] * 4
     assert report.problems() == []
