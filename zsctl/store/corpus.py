@@ -443,15 +443,16 @@ def write_lock(path: Path, wait: bool) -> Iterator[WriteLock]:
     try:
         _take(fd, path, wait)
         try:
-            previous = os.pread(fd, 512, 0).decode(errors="replace").splitlines()[1:2]
+            second = os.pread(fd, 512, 0).decode(errors="replace").splitlines()[1:2]
             os.ftruncate(fd, 0)
             os.pwrite(fd, str(os.getpid()).encode(), 0)
         except OSError as exc:  # a full disk: the lock is held, but nothing else will fit
             raise CorpusError(
                 _os_problem(lock_path, exc, "write the lock file"), path=str(path)
             ) from None
-        stamp = previous[0].removeprefix(_VERIFIED) if previous else ""
-        yield WriteLock(fd, path, stamp if previous and previous[0].startswith(_VERIFIED) else "")
+        line = second[0] if second else ""  # "verified <stamp>" once an ingest sealed it
+        stamp = line.removeprefix(_VERIFIED) if line.startswith(_VERIFIED) else ""
+        yield WriteLock(fd, path, stamp)
     finally:
         os.close(fd)  # closing the descriptor releases the lock
 
