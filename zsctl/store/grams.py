@@ -215,12 +215,14 @@ def phrase(db: sqlite3.Connection, text: str) -> int | None:
 def _phrase_lists(db: sqlite3.Connection, texts: Sequence[str]) -> dict[str, bytes]:
     """The stored phrase lists among `texts` (folded), by text."""
     wanted = sorted({fold(t) for t in texts})[:MAX_LOOKUP]
-    return _lists(db, "phrases", "phrase_tails", "text", wanted) if wanted else {}
+    if not wanted:
+        return {}
+    return _lists(db, "phrases", f"text IN ({','.join('?' * len(wanted))})", wanted)
 
 
 def gram_lists(db: sqlite3.Connection, codes: Sequence[int]) -> dict[int, bytes]:
     """The whole stored lists of some grams, by gram (a gram with no list is absent)."""
-    return _lists(db, "grams", "gram_tails", "gram", codes)
+    return _lists(db, "grams", f"gram IN ({','.join('?' * len(codes))})", codes)
 
 
 def all_lists(
@@ -228,31 +230,23 @@ def all_lists(
 ) -> dict[Any, bytes]:
     """Every stored list of the gram index (`grams`; with `chars`, the characters' only) or
     of the phrases (`phrases`)."""
-    tails, key = ("gram_tails", "gram") if table == "grams" else ("phrase_tails", "text")
-    where = f"WHERE gram < {1 << CHAR_BITS}" if chars and table == "grams" else ""
-    return _joined(
-        db.execute(f"SELECT {key}, postings FROM {table} {where}"),
-        db.execute(f"SELECT {key}, postings FROM {tails} {where} ORDER BY rowid"),
-    )
+    return _lists(db, table, f"gram < {1 << CHAR_BITS}" if chars and table == "grams" else "1")
+
+
+# Each list table, with the table of its appended chunks and its key column.
+_TAILS = {"grams": ("gram_tails", "gram"), "phrases": ("phrase_tails", "text")}
 
 
 def _lists(
-    db: sqlite3.Connection, table: str, tails: str, key: str, wanted: Sequence[Any]
+    db: sqlite3.Connection, table: str, where: str, params: Sequence[Any] = ()
 ) -> dict[Any, bytes]:
-    """The lists of the wanted keys: each one's row, then its tails in the order appended."""
-    marks = ",".join("?" * len(wanted))
-    return _joined(
-        db.execute(f"SELECT {key}, postings FROM {table} WHERE {key} IN ({marks})", wanted),
-        db.execute(
-            f"SELECT {key}, postings FROM {tails} WHERE {key} IN ({marks}) ORDER BY rowid", wanted
-        ),
+    """The lists whose key passes `where`: each one's row, then its tails in the order
+    they were appended."""
+    tails, key = _TAILS[table]
+    out: dict[Any, bytes] = dict(
+        db.execute(f"SELECT {key}, postings FROM {table} WHERE {where}", params)
     )
-
-
-def _joined(
-    heads: Iterable[tuple[Any, bytes]], tails: Iterable[tuple[Any, bytes]]
-) -> dict[Any, bytes]:
-    out = dict(heads)
-    for key, blob in tails:
-        out[key] = out.get(key, b"") + blob
+    appended = f"SELECT {key}, postings FROM {tails} WHERE {where} ORDER BY rowid"
+    for found, blob in db.execute(appended, params):
+        out[found] = out.get(found, b"") + blob
     return out
