@@ -36,6 +36,8 @@ BOILERPLATE = (
     "为深入贯彻落实市委市政府关于优化营商环境的决策部署,进一步激发市场主体活力,"
     "全面提升招商引资工作质效,现将有关工作情况通报如下。"
 )
+COLUMN_TITLE = "天津招商引资一周要闻"  # a column: what TITLE_BUCKET is about
+COLUMN_CUT = "天津招商引资一周…"  # the same, cut in a listing: found by its 8-character prefix
 GENERIC_TITLES = ("招商引资工作动态", "重点项目建设进展情况", "营商环境优化工作简报")
 
 
@@ -162,6 +164,18 @@ def add_titles(c: Corpus, r: random.Random, n: int, tag: str) -> None:
         c.add("titles", f"{tag}.{k}", title, story_text(r, r.choice((2, 3, 10, 20))))
 
 
+def add_column(c: Corpus, r: random.Random, n: int, tag: str) -> None:
+    """n stories under one column's title, about half also listed as an excerpt: a passage
+    from its middle under the same title or that title cut, which merges with its story only
+    while the title is not a column (dedup.cluster.TITLE_BUCKET records or fewer)."""
+    for k in range(n):
+        sentences = [sentence(r) for _ in range(10)]
+        c.add("column", f"{tag}.{k}", COLUMN_TITLE, "".join(sentences))
+        if r.random() < 0.5:
+            title = r.choice((COLUMN_TITLE, COLUMN_CUT))
+            c.add("column", f"{tag}.{k}", title, "".join(sentences[3:7]))
+
+
 def build(seed: int, plan: list[tuple[str, int]]) -> Corpus:
     """The corpus of a plan [(shape, size)], shuffled: a pure function of (seed, plan)."""
     r = random.Random(seed)
@@ -177,15 +191,17 @@ def build(seed: int, plan: list[tuple[str, int]]) -> Corpus:
             add_boilerplate(c, r, size, f"boiler{k}")
         elif shape == "titles":
             add_titles(c, r, size, f"titles{k}")
+        elif shape == "column":
+            add_column(c, r, size, f"column{k}")
         else:
             raise ValueError(f"unknown shape {shape!r}")
     r.shuffle(c.items)
     return c
 
 
-def corpora(max_records: int = 400) -> st.SearchStrategy[Corpus]:
+def corpora(max_records: int = 400, kinds: tuple[str, ...] = SHAPES) -> st.SearchStrategy[Corpus]:
     """Hypothesis strategy: a corpus of a few shapes, at most about max_records records."""
-    shape = st.tuples(st.sampled_from(SHAPES), st.integers(2, max(2, max_records // 8)))
+    shape = st.tuples(st.sampled_from(kinds), st.integers(2, max(2, max_records // 8)))
     plans = st.lists(shape, min_size=1, max_size=6)
     return st.builds(build, st.integers(0, 2**32 - 1), plans).filter(
         lambda c: 0 < len(c.items) <= max_records

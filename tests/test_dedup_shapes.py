@@ -7,11 +7,14 @@ a truncated form of a longer record to it.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import random
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -25,6 +28,7 @@ from zsctl.export.encode import write_jsonl
 from zsctl.ingest import ingest
 from zsctl.query.articles import iter_details
 from zsctl.query.filters import Filters
+from zsctl.store import codes as store_codes
 from zsctl.store.codes import StoredCodes
 from zsctl.store.corpus import connect_read
 
@@ -167,6 +171,12 @@ def test_incremental_ingest_equals_a_full_one(
     tmp_path_factory: object, corpus: shapes.Corpus, rnd: random.Random
 ) -> None:
     root = tmp_path_factory.mktemp("inc")  # type: ignore[attr-defined]
+    assert_incremental_equals_full(root, corpus, rnd)
+
+
+def assert_incremental_equals_full(root: Path, corpus: shapes.Corpus, rnd: random.Random) -> None:
+    """Ingest the corpus's dumps in random steps, then with a quarter removed: the export
+    equals a full ingest of the final set, byte for byte."""
     dumps = {name: shapes.render(part) for name, part in corpus.dumps().items()}
     names = sorted(dumps)
     rnd.shuffle(names)
@@ -183,6 +193,72 @@ def test_incremental_ingest_equals_a_full_one(
     full = root / "full.db"
     ingest(shapes.write_seeds(root / "full", final), full)
     assert export_bytes(db) == export_bytes(full)
+
+
+@contextlib.contextmanager
+def columns_over(records: int) -> Iterator[None]:
+    """TITLE_BUCKET set low, so that small corpora have title columns."""
+    with (
+        mock.patch.object(cluster_module, "TITLE_BUCKET", records),
+        mock.patch.object(store_codes, "TITLE_BUCKET", records),
+    ):
+        yield
+
+
+def test_a_title_carried_by_too_many_records_is_a_column_that_links_nothing() -> None:
+    c = shapes.Corpus()
+    shapes.add_column(c, random.Random(9), 6, "col")
+    items = items_of(c)
+    story = {it.key: c.items[i].story for i, it in enumerate(items)}
+    assert len(set(story.values())) < len(items)  # some stories have an excerpt
+    with columns_over(len(items)):  # not a column: each excerpt joins its story
+        lab = labels(cluster(items))
+        assert all((lab[a] == lab[b]) == (story[a] == story[b]) for a in story for b in story)
+    with columns_over(5):  # 6 stories: a column, whose title proves nothing
+        assert len(cluster(items)) == len(items)
+    # Counted over records, exact copies too (an incremental ingest counts the store's):
+    # the full title's bucket becomes a column when one of its records is listed twice.
+    full = [it for it in items if it.title == shapes.COLUMN_TITLE]
+    assert len(full) > 6  # an excerpt under the full title (the others are cut)
+    copy = DedupItem("z-copy", full[0].title, full[0].text)
+    with columns_over(len(full)):
+        assert len(cluster(items)) < len(items)
+        assert len(cluster([*items, copy])) == len(items)
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    shapes.corpora(max_records=160, kinds=(*shapes.SHAPES, "column", "column")),
+    st.integers(2, 10),
+    st.randoms(use_true_random=False),
+)
+def test_incremental_ingest_equals_a_full_one_as_titles_become_columns(
+    tmp_path_factory: object, corpus: shapes.Corpus, bucket: int, rnd: random.Random
+) -> None:
+    # Increments and removals push title buckets over TITLE_BUCKET and back under it; an
+    # ingest skips looking up a bucket that is a column before and after, and clusters the
+    # records it does re-cluster knowing which of their buckets are columns in the store.
+    root = tmp_path_factory.mktemp("col")  # type: ignore[attr-defined]
+    with columns_over(bucket):
+        assert_incremental_equals_full(root, corpus, rnd)
+
+
+def test_one_more_item_under_a_column_re_clusters_only_itself(tmp_path: Path) -> None:
+    c = shapes.Corpus()
+    shapes.add_column(c, random.Random(11), 12, "col")
+    dumps = {name: shapes.render(part) for name, part in c.dumps().items()}
+    item = shapes.Item(shapes.COLUMN_TITLE, shapes.story_text(random.Random(12), 8), "new", "")
+    more = {**dumps, "99999_00000000000000aa.txt": shapes.render([item])}
+    with columns_over(5):
+        ingest(shapes.write_seeds(tmp_path / "inc", dumps), tmp_path / "inc.db")
+        stats = ingest(shapes.write_seeds(tmp_path / "inc", more), tmp_path / "inc.db")
+        assert stats.reclustered == 1  # not the column's other records
+        ingest(shapes.write_seeds(tmp_path / "full", more), tmp_path / "full.db")
+    assert export_bytes(tmp_path / "inc.db") == export_bytes(tmp_path / "full.db")
 
 
 @settings(max_examples=25, deadline=None)

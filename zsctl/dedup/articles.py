@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from zsctl.model import Article, Districts, DupKind, StoredRecord
@@ -21,18 +21,19 @@ def build_articles(
     threshold: float = 0.8,
     districts: Districts | None = None,
     signed: Callable[[Signatures, int], None] | None = None,
+    generic: Collection[int] = frozenset(),
 ) -> Iterator[Article]:
     """Cluster records into articles, one at a time: fullest body kept, earliest date.
 
     `signed` receives the records' signatures (what the corpus stores per record) and the
-    number of clusters, before the first article.
+    number of clusters, before the first article. `generic`: as `cluster_signed`'s.
     """
     from zsctl.dedup.cluster import DedupItem, cluster_signed
 
     by_key = {r.key: r for r in records}
     items = [DedupItem(r.key, r.title, r.body) for r in records]
     used: set[str] = set()
-    clusters, sig = cluster_signed(items, threshold=threshold)
+    clusters, sig = cluster_signed(items, threshold=threshold, generic=generic)
     del items
     if signed is not None and sig is not None:
         signed(sig, len(clusters))

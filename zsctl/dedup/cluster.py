@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,9 +73,13 @@ __all__ = [
     "cluster",
     "cluster_signed",
     "containment_score",
+    "generic_titles",
     "jaccard",
+    "paired_buckets",
     "record_codes",
     "signatures",
+    "title_buckets",
+    "title_codes",
 ]
 
 WINDOW = 30  # normalised characters per opening window (= MIN_CHARS: every text has one)
@@ -89,8 +93,11 @@ MIN_TITLE = 4  # a normalised title shorter than this never matches another
 # stories whose bodies open with the same generated sentences took each other's snippets
 # (precision 0.9948, 239 wrong pairs, every one under an unrelated title).
 TITLE_SIMILAR = 0.5
-# A title carried by more records than this ("招商引资工作动态") names a column, not a story: it
-# proves nothing, and comparing every pair under it would be quadratic.
+# A title (or a cut title's 8-character prefix) carried by more records than this in the whole
+# corpus ("招商引资工作动态", "一周要闻") names a column, not a story: it proves nothing, and
+# comparing every pair under it would be quadratic. Counted over every record, so that an
+# incremental ingest can tell from the store alone (store/codes.py) and never has to
+# re-cluster such a column (7,481 records under "一周要闻" on bench.generate's titles shape).
 TITLE_BUCKET = 256
 OPENING_SLACK = (1.1, 10)  # A's opening checked for S: 1.1 * |S| + 10 characters
 _BATCH = 256
@@ -146,10 +153,7 @@ def signatures(items: Sequence[DedupItem], threshold: float) -> Signatures:
             bands[1][base + full] = _band_keys(sig, rows)
         openings[base : base + len(batch)] = _opening_keys(sh)
     titles_raw = [strip_tag(it.title) for it in items]
-    tcps, tlens = normalize_batch(titles_raw)
-    flat = tcps.tobytes().decode("utf-32-le", "surrogatepass")
-    ends = list(itertools.accumulate(tlens.tolist()))
-    titles = [flat[e - m : e] for e, m in zip(ends, tlens.tolist(), strict=True)]
+    titles = _normalized_titles(titles_raw)
     return Signatures(
         keys=[it.key for it in items],
         digest=digest,
@@ -160,6 +164,14 @@ def signatures(items: Sequence[DedupItem], threshold: float) -> Signatures:
         bands=bands,
         openings=openings,
     )
+
+
+def _normalized_titles(titles_raw: list[str]) -> list[str]:
+    """Titles (tag already stripped) normalised as bodies are, in one batch."""
+    tcps, tlens = normalize_batch(titles_raw)
+    flat = tcps.tobytes().decode("utf-32-le", "surrogatepass")
+    ends = list(itertools.accumulate(tlens.tolist()))
+    return [flat[e - m : e] for e, m in zip(ends, tlens.tolist(), strict=True)]
 
 
 def _opening_keys(sh: _Shingled) -> NDArray[np.int64]:
@@ -188,15 +200,52 @@ def _title_key(title: str) -> int:
 def _title_keys(sig: Signatures, comparable: NDArray[np.bool_]) -> NDArray[np.int64]:
     """(n, 3): full-title key, prefix key, and the prefix key again for a cut title; -1 = none."""
     out = np.full((len(sig.title), 3), -1, dtype=np.int64)
-    for i, t in enumerate(sig.title):
-        if not comparable[i] or len(t) < MIN_TITLE:
+    out[:, :2] = _bucket_keys(sig.title)
+    out[~comparable, :2] = -1
+    cut = sig.title_cut & (out[:, 1] >= 0)
+    out[cut, 2] = out[cut, 1]
+    return out
+
+
+def _bucket_keys(titles: Sequence[str]) -> NDArray[np.int64]:
+    """(n, 2): the full-title and prefix bucket keys of normalised titles; -1 = none."""
+    out = np.full((len(titles), 2), -1, dtype=np.int64)
+    for i, t in enumerate(titles):
+        if len(t) < MIN_TITLE:
             continue
         out[i, 0] = _title_key(t)
         if len(t) >= TITLE_PREFIX:
             out[i, 1] = _title_key("\0" + t[:TITLE_PREFIX])
-            if sig.title_cut[i]:
-                out[i, 2] = out[i, 1]
     return out
+
+
+def title_buckets(titles: Sequence[str]) -> NDArray[np.int64]:
+    """(n, 2): the title buckets (full title, 8-character prefix) raw record titles fall in,
+    -1 for none: what TITLE_BUCKET counts (store/codes.py counts stored records by it)."""
+    return _bucket_keys(_normalized_titles([strip_tag(t) for t in titles]))
+
+
+def paired_buckets(titles: Sequence[str]) -> set[int]:
+    """The title buckets in which `candidate_pairs` could pair records with these raw titles:
+    a full title two of them carry, or a prefix two carry and one of them is cut at."""
+    keys = title_buckets(titles)
+    cut = np.array([t.rstrip().endswith(TRUNCATION_MARKERS) for t in titles], dtype=np.bool_)
+    out: set[int] = set()
+    for col, need_cut in ((0, False), (1, True)):
+        k = keys[:, col]
+        values, counts = np.unique(k[k >= 0], return_counts=True)
+        shared = values[counts > 1]
+        if need_cut:
+            shared = np.intersect1d(shared, k[cut & (k >= 0)])
+        out.update(shared.tolist())
+    return out
+
+
+def generic_titles(keys: NDArray[np.int64]) -> set[int]:
+    """The title buckets (of `title_buckets` rows) holding more than TITLE_BUCKET records."""
+    flat = keys[keys >= 0]
+    values, counts = np.unique(flat, return_counts=True)
+    return set(values[counts > TITLE_BUCKET].tolist())
 
 
 # ------------------------------------------------------------------------ stage 2: candidates
@@ -235,12 +284,16 @@ def near_candidates(band: NDArray[np.int64], roots: NDArray[np.int64]) -> NDArra
 
 
 def candidate_pairs(
-    sig: Signatures, comparable: NDArray[np.bool_], roots: NDArray[np.int64]
+    sig: Signatures,
+    comparable: NDArray[np.bool_],
+    roots: NDArray[np.int64],
+    generic: Collection[int] = frozenset(),
 ) -> NDArray[np.int64]:
     """Stage 2 (contained): (snippet, container) pairs in different components, sorted.
 
     A truncated text looks up its deepest full opening window in every longer text's windows;
-    every text looks up texts whose normalised title begins like its own. A pair already in
+    every text looks up texts whose normalised title begins like its own, unless that title
+    bucket is `generic` (over TITLE_BUCKET records in the whole corpus). A pair already in
     one component (`roots`, after the near tier) needs no containment: it is left out.
     """
     out: list[NDArray[np.int64]] = []
@@ -270,7 +323,7 @@ def candidate_pairs(
             out.append(np.stack([np.repeat(probe_owner, cnt), flat_owner[pos]], axis=1))
     titles = _title_keys(sig, comparable)
     for run in _bucket_runs(titles[:, 0]):
-        if len(run) > TITLE_BUCKET or np.all(roots[run] == roots[run[0]]):
+        if _generic(run, titles[:, 0], generic) or np.all(roots[run] == roots[run[0]]):
             continue  # a generic title, or near copies under one title: nothing to contain
         p = _all_pairs(run)
         p = p[roots[p[:, 0]] != roots[p[:, 1]]]
@@ -279,7 +332,7 @@ def candidate_pairs(
     if len(cut):  # a cut-off title looks up the titles that begin like it
         for run in _bucket_runs(titles[:, 1]):
             s_rows = run[np.isin(run, cut)]
-            if len(s_rows) and len(run) <= TITLE_BUCKET:
+            if len(s_rows) and not _generic(run, titles[:, 1], generic):
                 pairs_cut = np.stack(np.meshgrid(s_rows, run, indexing="ij"), -1).reshape(-1, 2)
                 out.append(pairs_cut[pairs_cut[:, 0] != pairs_cut[:, 1]])
     if not out:
@@ -289,6 +342,11 @@ def candidate_pairs(
     pairs = pairs[roots[pairs[:, 0]] != roots[pairs[:, 1]]]
     codes = unique_sorted(pairs[:, 0] * n + pairs[:, 1])
     return np.stack([codes // n, codes % n], axis=1)
+
+
+def _generic(run: NDArray[np.int64], keys: NDArray[np.int64], generic: Collection[int]) -> bool:
+    """Is the title bucket of `run` (rows sharing a key) a column's (see TITLE_BUCKET)?"""
+    return len(run) > TITLE_BUCKET or int(keys[run[0]]) in generic
 
 
 # ------------------------------------------------------------------- stage 3: verified edges
@@ -486,9 +544,16 @@ def cluster(
 
 
 def cluster_signed(
-    items: Sequence[DedupItem], *, threshold: float = 0.8, containment: float = 0.9
+    items: Sequence[DedupItem],
+    *,
+    threshold: float = 0.8,
+    containment: float = 0.9,
+    generic: Collection[int] = frozenset(),
 ) -> tuple[list[Cluster], Signatures | None]:
-    """`cluster`, and the items' signatures (in key order; None when there are no items)."""
+    """`cluster`, and the items' signatures (in key order; None when there are no items).
+
+    `generic` names title buckets that hold over TITLE_BUCKET records in the whole corpus,
+    when `items` are only part of it (an incremental ingest); the items' own are counted."""
     if not (0.0 < threshold <= 1.0 and 0.0 < containment <= 1.0):
         raise ValueError("threshold and containment must be in (0, 1]")
     ordered = sorted(items, key=lambda it: it.key)
@@ -508,7 +573,8 @@ def cluster_signed(
     band_list = [fam[:, b] for fam in csig.bands for b in range(fam.shape[1])]
     near = verify_near(band_list, sets, threshold, uf, _cut_headlines_agree(csig))
     comparable = np.ones(len(canon), dtype=np.bool_)
-    pairs = candidate_pairs(csig, comparable, _roots(uf))
+    columns = generic_titles(_bucket_keys(sig.title)) | set(generic)
+    pairs = candidate_pairs(csig, comparable, _roots(uf), columns)
     best = verify_contained(pairs, csig, sets, texts, containment)
     contained = [(s, a, score) for s, (a, score) in sorted(best.items())]
     for s, a, _ in contained:
@@ -580,10 +646,26 @@ def record_codes(sig: Signatures) -> list[Codes]:
     cols.append(_pack(301, titles[:, 1], INDEX)[:, None])
     cols.append(_pack(301, titles[:, 2], PROBE)[:, None])
     table = np.concatenate(cols, axis=1)
+    hashed = _hashed(table)
+    return [unique_sorted(h[row >= 0]) for h, row in zip(hashed, table, strict=True)]
+
+
+def _hashed(table: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Packed codes (kind, value, role) hashed to the 32 bits the corpus stores."""
     mixed = (table >> 2).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     tier = np.where((table >> (2 + _KIND_SHIFT)) >= _CONTAINED_KINDS, CONTAINED, 0)
-    hashed = (mixed >> np.uint64(64 - _CODE_BITS)).astype(np.int64) << 3 | tier | (table & 3)
-    return [unique_sorted(h[row >= 0]) for h, row in zip(hashed, table, strict=True)]
+    return (mixed >> np.uint64(64 - _CODE_BITS)).astype(np.int64) << 3 | tier | (table & 3)
+
+
+def title_codes(buckets: NDArray[np.int64]) -> tuple[Codes, Codes]:
+    """The stored codes of `title_buckets` rows: (full-title codes, prefix codes), each in the
+    rows' order (-1 for none). A prefix code is its INDEX form; `| BOTH` gives every role."""
+    full = _pack(300, buckets[:, 0], BOTH)
+    prefix = _pack(301, buckets[:, 1], INDEX)
+    return (
+        np.where(full >= 0, _hashed(full), -1),
+        np.where(prefix >= 0, _hashed(prefix), -1),
+    )
 
 
 def affected(

@@ -16,7 +16,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from zsctl.arrays import unique_sorted
-from zsctl.dedup.cluster import BOTH, INDEX, PROBE, Codes
+from zsctl.dedup.cluster import (
+    BOTH,
+    INDEX,
+    PROBE,
+    TITLE_BUCKET,
+    Codes,
+    paired_buckets,
+    title_buckets,
+    title_codes,
+)
 
 SHARD_BITS = 14  # 16,384 shards: ~370 codes each at 100,000 records
 _CHUNK = 500  # parameters per statement, under SQLite's limit
@@ -87,11 +96,133 @@ class StoredCodes:
             for shard, codes, ids in self.db.execute(sql, part):
                 yield shard, _array(codes), _array(ids)
 
+    def owners(self, codes: Codes) -> dict[int, NDArray[np.int64]]:
+        """The ids of the stored records holding each of some exact codes (role bits too)."""
+        targets = unique_sorted(codes)
+        shards = shard_of(targets)
+        out: dict[int, NDArray[np.int64]] = {}
+        for shard, flat, ids in self._shards(np.unique(shards).tolist()):
+            mine = targets[shards == shard]
+            lo = np.searchsorted(flat, mine, "left")
+            hi = np.searchsorted(flat, mine, "right")
+            for code, a, b in zip(mine.tolist(), lo.tolist(), hi.tolist(), strict=True):
+                out[code] = ids[a:b]
+        return out
+
     def _keys(self, ids: list[int]) -> set[str]:
         out: set[str] = set()
         for part in _chunks(ids):
             sql = f"SELECT key FROM record_codes WHERE id IN ({_in(len(part))})"
             out.update(k for (k,) in self.db.execute(sql, part))
+        return out
+
+
+class TitleColumns:
+    """Which title buckets are columns (over TITLE_BUCKET records: dedup.cluster) once an
+    incremental ingest has stored its records, counted from the store alone.
+
+    `base` counts a bucket's stored records that the ingest leaves as they were (not removed,
+    not re-parsed), up to TITLE_BUCKET + 1; the fresh ones come on top. A bucket whose base is
+    a column was one before the ingest and is one after it: it links no pair either time, so
+    its records need not be re-clustered for it (`droppable`). Records clustered apart from
+    their whole bucket must be told which buckets are columns (`columns`), or a few of a
+    column's records would pair up among themselves. Codes are 29-bit hashes, so a bucket's
+    code can also be some other code: its owners are narrowed to the bucket by their titles.
+    """
+
+    def __init__(self, db: sqlite3.Connection, index: StoredCodes, fresh: dict[str, str]):
+        self.db, self.index = db, index
+        self.fresh = fresh  # key -> raw title of every fresh record
+        keys = title_buckets(list(fresh.values()))
+        values, counts = np.unique(keys[keys >= 0], return_counts=True)
+        self.fresh_count = dict(zip(values.tolist(), counts.tolist(), strict=True))
+        self.fresh_ids = set(self._ids(sorted(fresh)).values())  # re-parsed: old codes' owners
+        self.base: dict[int, int] = {}
+        self.rows: dict[int, tuple[int, int]] = {}  # unchanged stored record id -> buckets
+
+    def droppable(self, keys: set[str]) -> Codes:
+        """Every role's code of the buckets of some records that are columns before and after."""
+        titles = [self.fresh[k] for k in keys if k in self.fresh]
+        titles += [
+            t for _, t in self._titles("key", sorted(k for k in keys if k not in self.fresh))
+        ]
+        buckets = title_buckets(titles)
+        self._count(buckets)
+        full, prefix = title_codes(buckets)
+        drop: set[int] = set()
+        for k, code in ((buckets[:, 0], full), (buckets[:, 1], prefix)):
+            for bucket, c in zip(k.tolist(), code.tolist(), strict=True):
+                if bucket >= 0 and self.base[bucket] > TITLE_BUCKET:
+                    drop |= {c >> 2 << 2 | INDEX, c >> 2 << 2 | PROBE, c >> 2 << 2 | BOTH}
+        return np.array(sorted(drop), dtype=np.int64)
+
+    def columns(self, records: dict[str, str]) -> set[int]:
+        """The buckets some records (key -> raw title) could pair in that are columns after."""
+        paired = paired_buckets(list(records.values()))
+        if not paired:
+            return set()
+        ids = self._ids([k for k in records if k not in self.fresh])
+        rows = title_buckets([records[k] for k in ids])
+        self.rows.update(zip(ids.values(), map(tuple, rows.tolist()), strict=True))
+        buckets = title_buckets(list(records.values()))
+        self._count(np.where(np.isin(buckets, list(paired)), buckets, -1))
+        after = self.fresh_count.get
+        return {b for b in paired if self.base[b] + after(b, 0) > TITLE_BUCKET}
+
+    def _count(self, buckets: NDArray[np.int64]) -> None:
+        """Fill `base` for the buckets of some title_buckets rows (-1 = none)."""
+        full, prefix = title_codes(buckets)
+        wanted: dict[int, int] = {}  # bucket -> its code (INDEX form for a prefix)
+        for k, code in ((buckets[:, 0], full), (buckets[:, 1], prefix)):
+            for bucket, c in zip(k.tolist(), code.tolist(), strict=True):
+                if bucket >= 0 and bucket not in self.base:
+                    wanted[bucket] = c
+        if not wanted:
+            return
+        owners = self.index.owners(np.array(sorted(set(wanted.values())), dtype=np.int64))
+        for bucket, c in sorted(wanted.items()):
+            ids = owners.get(c, _EMPTY)
+            # Owners are a superset of the bucket's stored records: few enough, it cannot be
+            # a column with the fresh ones added either, and no title need be read.
+            if len(ids) + self.fresh_count.get(bucket, 0) <= TITLE_BUCKET:
+                self.base[bucket] = len(ids)
+            else:
+                self.base[bucket] = self._exact(bucket, ids.tolist())
+
+    def _exact(self, bucket: int, ids: list[int]) -> int:
+        """Unchanged stored records among some owners whose title is in the bucket, counted
+        up to TITLE_BUCKET + 1 (reading titles a chunk at a time, and only until then)."""
+        mine = [i for i in ids if i not in self.fresh_ids]
+        unknown = [i for i in mine if i not in self.rows]
+        count = sum(bucket in self.rows[i] for i in mine if i in self.rows)
+        step = TITLE_BUCKET + 1  # a column's owners are nearly all its own: one read
+        for part in (unknown[lo : lo + step] for lo in range(0, len(unknown), step)):
+            if count > TITLE_BUCKET:
+                break
+            found = self._titles("id", part)  # a removed record has no title: not counted
+            rows = title_buckets([t for _, t in found])
+            for (i, _), row in zip(found, rows.tolist(), strict=True):
+                self.rows[int(i)] = (row[0], row[1])
+                count += bucket in row
+        return min(count, TITLE_BUCKET + 1)
+
+    def _ids(self, keys: list[str]) -> dict[str, int]:
+        """record_codes ids of those of some keys that have codes."""
+        found: dict[str, int] = {}
+        for part in _chunks(keys):
+            sql = f"SELECT key, id FROM record_codes WHERE key IN ({_in(len(part))})"
+            found.update(self.db.execute(sql, part))
+        return found
+
+    def _titles(self, by: str, values: list[str] | list[int]) -> list[tuple[str | int, str]]:
+        """(key or id, raw title) of the stored records among some keys or record_codes ids."""
+        out: list[tuple[str | int, str]] = []
+        for part in _chunks(values):
+            sql = (
+                f"SELECT c.{by}, r.title FROM record_codes c JOIN records r ON r.key = c.key"
+                f" WHERE c.{by} IN ({_in(len(part))})"
+            )
+            out += self.db.execute(sql, part).fetchall()
         return out
 
 
