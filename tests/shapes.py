@@ -72,6 +72,11 @@ def title_text(r: random.Random) -> str:
     return f"{pool[r.randrange(len(pool))][:16]}{r.randrange(100, 1000)}项"
 
 
+def listing_title(title: str, r: random.Random) -> str:
+    """The headline a listing gives an article: as it is, cut with a marker, or edited."""
+    return r.choice((title, title[: len(title) // 2 + 2] + "…", edit(title, r, 1)))
+
+
 def edit(text: str, r: random.Random, changes: int) -> str:
     """`changes` scattered one-character substitutions (a near variant)."""
     chars = list(text)
@@ -142,7 +147,7 @@ def add_report(c: Corpus, r: random.Random, parts: int, tag: str) -> None:
     for k, p in enumerate(passages):
         c.add("report", f"{tag}.item{k}", title_text(r), p)
     for cut in (r.randint(60, 150), r.randint(150, 300)):
-        c.add("report", tag, title, report[:cut] + r.choice(("…", "...", "……")))
+        c.add("report", tag, listing_title(title, r), report[:cut] + r.choice(("…", "...", "……")))
 
 
 def add_boilerplate(c: Corpus, r: random.Random, n: int, tag: str) -> None:
@@ -154,7 +159,8 @@ def add_boilerplate(c: Corpus, r: random.Random, n: int, tag: str) -> None:
         if k == 0:
             first, first_title = body, title
     if first:
-        c.add("boilerplate", f"{tag}.0", first_title, first[: len(BOILERPLATE) + 80] + "...")
+        snippet = first[: len(BOILERPLATE) + 80] + "..."
+        c.add("boilerplate", f"{tag}.0", listing_title(first_title, r), snippet)
 
 
 def add_titles(c: Corpus, r: random.Random, n: int, tag: str) -> None:

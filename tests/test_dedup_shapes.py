@@ -299,8 +299,9 @@ def test_recomputing_the_affected_clusters_gives_the_full_result(
 
     new_sorted = sorted(new, key=lambda it: it.key)
     parts = record_codes(signatures(new_sorted, 0.8)) if new else []
-    seed = np.concatenate([*parts, index.codes_of(removed)])
-    redo = affected(seed, removed, index.matches, index.codes_of, members_of)
+    seed = [(np.concatenate([np.zeros(0, np.int64), *parts]), {it.key for it in new})]
+    seed.append((index.codes_of(removed), removed))
+    redo = affected(seed, removed, lambda c, _: index.matches(c), index.codes_of, members_of)
     final = [it for it in items if it.key not in removed]
     kept = [c for c in before if not set(c.members) & redo]
     again = cluster([it for it in final if it.key in redo or it in new])

@@ -73,6 +73,7 @@ __all__ = [
     "cluster",
     "cluster_signed",
     "containment_score",
+    "could_be_one_headline",
     "generic_titles",
     "jaccard",
     "paired_buckets",
@@ -669,26 +670,38 @@ def title_codes(buckets: NDArray[np.int64]) -> tuple[Codes, Codes]:
 
 
 def affected(
-    seed_codes: Codes,
+    seeds: Sequence[tuple[Codes, set[str]]],
     seed_keys: set[str],
-    matches: Callable[[Codes], set[str]],
+    matches: Callable[[Codes, set[str]], set[str]],
     codes_of: Callable[[set[str]], Codes],
     members_of: Callable[[set[str]], set[str]],
 ) -> set[str]:
     """Stored records whose clusters must be recomputed when records come, go or change.
 
-    `seed_codes` are the codes of the new records and the stored codes of the removed ones,
-    `seed_keys` the removed ones' keys; `matches` gives the stored records a list of codes
-    finds (PROBE against INDEX and back), `codes_of` stored records' codes, `members_of` the
-    members of the stored clusters of some records. Two rounds: the clusters the change
-    touches, then the clusters their snippets might move to once a container is gone or has
-    joined their own cluster. The result is a union of whole stored clusters.
+    `seeds` are (codes, the records they are of): the new records' codes, and the stored
+    codes of the removed ones; `seed_keys` the removed ones' keys. `matches(codes, owners)`
+    gives the stored records that some records' codes find (PROBE against INDEX and back; it
+    may leave out a record no edge could join to those records), `codes_of` stored records'
+    codes, `members_of` the members of the stored clusters of some records. Two rounds: the
+    clusters the change touches, then the clusters their snippets might move to once a
+    container is gone or has joined their own cluster. The result is a union of whole stored
+    clusters.
     """
-    touched = members_of(seed_keys | matches(seed_codes))
+    found: set[str] = set()
+    for codes, owners in seeds:
+        found |= matches(codes, owners)
+    touched = members_of(seed_keys | found)
     # Near and exact edges never cross stored clusters, so only containment's codes can lead
     # a touched cluster's snippet to a container elsewhere.
     theirs = codes_of(touched)
-    return members_of(touched | matches(theirs[(theirs & CONTAINED) != 0]))
+    return members_of(touched | matches(theirs[(theirs & CONTAINED) != 0], touched))
+
+
+def could_be_one_headline(pairs: Sequence[tuple[str, str]]) -> list[bool]:
+    """For pairs of raw titles: could a containment edge join records with them? Both of
+    its clauses need it (`_titles_match` implies `_titles_compatible`)."""
+    flat = _normalized_titles([strip_tag(t) for pair in pairs for t in pair])
+    return [_titles_compatible(flat[2 * k], flat[2 * k + 1]) for k in range(len(pairs))]
 
 
 class CodeIndex:

@@ -129,11 +129,12 @@ def _plan(db: sqlite3.Connection, fresh: dict[str, str], threshold: float) -> _P
     def without_columns(found: Codes, keys: set[str]) -> Codes:
         return found[~np.isin(found, titles.droppable(keys))]
 
-    seed: Codes = np.concatenate([np.zeros(0, np.int64), *parts, index.codes_of(stale)])
+    empty = np.zeros(0, np.int64)
+    seed: Codes = np.concatenate([empty, *parts])
     touched = affected(
-        without_columns(seed, set(fresh)),
+        [(without_columns(seed, set(fresh)), set(fresh)), (index.codes_of(stale), stale)],
         stale,
-        index.matches,
+        codes.HeadlineMatches(db, index, {r.key: c for r, c in zip(new, parts, strict=True)}),
         lambda keys: without_columns(index.codes_of(keys), keys),
         lambda keys: codes.members_of(db, keys),
     )
