@@ -39,12 +39,14 @@ SHAPE_PLAN = [
     ("report", 6),
     ("boilerplate", 10),
     ("titles", 30),
-]  # about 500 records more
+    ("column", 300),
+]  # about 950 records more: the column's title is one over dedup.cluster.TITLE_BUCKET
 
 
 def _add_shapes(seeds: Path) -> int:
     """Every shape of tests/shapes.py as extra listed dumps: families of near copies, long
-    reports quoted by short items plus true snippets, boilerplate openings, generic titles."""
+    reports quoted by short items plus true snippets, boilerplate openings, generic titles,
+    and a column (a title over 256 records) whose records spread over the articles buckets."""
     corpus = shapes.build(11, SHAPE_PLAN)
     index = (seeds / "INDEX.md").read_text(encoding="utf-8")
     for name, items in corpus.dumps().items():

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zsctl.build import tasks
+from zsctl.build import stages, tasks
 from zsctl.build.datasets import Folder
 from zsctl.errors import UsageError, ZsctlError
 from zsctl.parse.identity import identity
@@ -32,7 +32,7 @@ from zsctl.seeds.dumps import DumpLimits, dump_limits
 from zsctl.seeds.manifest import MANIFEST_NAME, DumpEntry, read_manifest
 
 STAGES = ("records", "signatures", "edges", "components", "articles")
-FORMAT = 1  # of the build folder; a folder of another format is rebuilt
+FORMAT = 2  # of the build folder; a folder of another format is rebuilt (2: title columns)
 # A records task parses this many bytes of dumps (fewer when that leaves a worker idle): its
 # part is then read whole by one signatures task, and every part writes one file per bucket,
 # so fewer, larger parts keep the shuffle's file count (parts x buckets) in hand at 10M records.
@@ -286,15 +286,19 @@ def _batches(entries: list[DumpEntry], sizes: dict[str, int], least: int) -> lis
 def _signatures(run: _Runner, folder: Folder, job: Job) -> dict[str, Any]:
     rec = _require(folder, "records")
     calls = [(folder, p, rec["buckets"], job.threshold) for p in range(rec["parts"])]
-    codes = run.map("signatures", tasks.signature_part, calls)
-    return {"codes": sum(codes), "buckets": rec["buckets"]}
+    done = run.map("signatures", tasks.signature_part, calls)
+    return {
+        "codes": sum(n for n, _ in done),
+        "buckets": rec["buckets"],
+        # Title buckets over TITLE_BUCKET records in the whole corpus: a task sees only part.
+        "columns": stages.columns([counts for _, counts in done]),
+    }
 
 
 def _edges(run: _Runner, folder: Folder, job: Job) -> dict[str, Any]:
-    buckets = _require(folder, "signatures")["buckets"]
-    links = run.map(
-        "edges", tasks.edge_bucket, [(folder, b, job.threshold) for b in range(buckets)]
-    )
+    sig = _require(folder, "signatures")
+    calls = [(folder, b, job.threshold, sig["columns"]) for b in range(sig["buckets"])]
+    links = run.map("edges", tasks.edge_bucket, calls)
     return {"links": sum(links)}
 
 
@@ -308,9 +312,9 @@ def _articles(run: _Runner, folder: Folder, job: Job) -> dict[str, Any]:
     folder.clear("shuffle")
     buckets = rec["buckets"]
     run.map("shuffle", tasks.article_shuffle, [(folder, p, buckets) for p in range(rec["parts"])])
-    counts = run.map(
-        "articles", tasks.article_bucket, [(folder, b, job.threshold) for b in range(buckets)]
-    )
+    columns = _require(folder, "signatures")["columns"]
+    calls = [(folder, b, job.threshold, columns) for b in range(buckets)]
+    counts = run.map("articles", tasks.article_bucket, calls)
     folder.clear("shuffle")
     (clash,) = run.map("ids", tasks.clashing_id, [(folder,)])
     if clash is not None:

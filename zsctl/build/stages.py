@@ -6,6 +6,7 @@ run again after a worker dies.
 
     parse       zsctl.parse.worker.read_one             one listed dump -> records (as ingest)
     signatures  zsctl.dedup.cluster.record_codes         records -> candidate codes per record
+                title_counts, columns                    records -> the corpus's title columns
     edges       linked                                   one candidate group -> links
     articles    zsctl.dedup.articles.build_articles      a union of components -> articles
                 zsctl.export.schema.record_batch         articles -> the export's Parquet rows
@@ -26,7 +27,17 @@ from typing import Any
 import numpy as np
 
 from zsctl.dedup.articles import build_articles
-from zsctl.dedup.cluster import INDEX, PROBE, Codes, DedupItem, cluster, record_codes, signatures
+from zsctl.dedup.cluster import (
+    INDEX,
+    PROBE,
+    TITLE_BUCKET,
+    Codes,
+    DedupItem,
+    cluster,
+    record_codes,
+    signatures,
+    title_buckets,
+)
 from zsctl.model import Article, Districts, StoredRecord
 from zsctl.parse.rules import ChromeRules
 from zsctl.parse.worker import DumpOutcome, read_one
@@ -39,10 +50,12 @@ __all__ = [
     "PROBE",
     "article_details",
     "candidate_codes",
+    "columns",
     "dump_row",
     "linked",
     "parse_dump",
     "record_rows",
+    "title_counts",
 ]
 
 
@@ -100,6 +113,23 @@ def dump_row(entry: DumpEntry, outcome: DumpOutcome) -> dict[str, Any]:
 # ----------------------------------------------------------------------------------- signatures
 
 
+def title_counts(titles: Sequence[str]) -> tuple[list[int], list[int]]:
+    """Records per title bucket among some raw titles (bucket keys, counts): summed over the
+    corpus, the buckets over TITLE_BUCKET are its columns (dedup.cluster.generic_titles)."""
+    keys = title_buckets(titles)
+    values, counts = np.unique(keys[keys >= 0], return_counts=True)
+    return values.tolist(), counts.tolist()
+
+
+def columns(counts: Sequence[tuple[list[int], list[int]]]) -> list[int]:
+    """The title buckets over TITLE_BUCKET records, from every part's `title_counts`."""
+    total: dict[int, int] = {}
+    for values, n in counts:
+        for v, c in zip(values, n, strict=True):
+            total[v] = total.get(v, 0) + c
+    return sorted(v for v, c in total.items() if c > TITLE_BUCKET)
+
+
 def candidate_codes(items: Sequence[DedupItem], threshold: float) -> list[Codes]:
     """Each record's candidate codes, packed with their roles (code << 2 | role): two records
     can be linked only if one's PROBE code is the other's INDEX code. A function of each
@@ -110,10 +140,13 @@ def candidate_codes(items: Sequence[DedupItem], threshold: float) -> list[Codes]
 # ---------------------------------------------------------------------------------------- edges
 
 
-def linked(items: Sequence[DedupItem], threshold: float) -> list[tuple[str, str]]:
-    """Verify one candidate group: the links (a star per cluster) clustering finds in it."""
+def linked(
+    items: Sequence[DedupItem], threshold: float, generic: Sequence[int] = ()
+) -> list[tuple[str, str]]:
+    """Verify one candidate group: the links (a star per cluster) clustering finds in it,
+    knowing the corpus's title columns (`columns`): a group holds only some of a column."""
     out: list[tuple[str, str]] = []
-    for c in cluster(items, threshold=threshold):
+    for c in cluster(items, threshold=threshold, generic=frozenset(generic)):
         out += [(c.members[0], k) for k in c.members[1:]]
     return out
 
@@ -142,8 +175,11 @@ def components(links: Sequence[tuple[str, str]]) -> dict[str, str]:
 # ------------------------------------------------------------------------------------- articles
 
 
-def article_details(rows: Sequence[dict[str, Any]], threshold: float) -> list[Detail]:
-    """Articles of records that form a union of whole clusters, as the export reads them."""
+def article_details(
+    rows: Sequence[dict[str, Any]], threshold: float, generic: Sequence[int] = ()
+) -> list[Detail]:
+    """Articles of records that form a union of whole clusters, as the export reads them
+    (`generic`: the corpus's title columns, as for `linked`)."""
     ordered = sorted(rows, key=lambda r: str(r["key"]))
     records = [
         StoredRecord(r["key"], r["title"], r["tag"], r["date"], r["source"], r["body"])
@@ -151,7 +187,8 @@ def article_details(rows: Sequence[dict[str, Any]], threshold: float) -> list[De
     ]
     districts: Districts = {r["key"]: (r["district"], json.loads(r["mentions"])) for r in ordered}
     by_key = {r["key"]: r for r in ordered}
-    return [detail_of(a, by_key) for a in build_articles(records, threshold, districts)]
+    built = build_articles(records, threshold, districts, generic=frozenset(generic))
+    return [detail_of(a, by_key) for a in built]
 
 
 def detail_of(a: Article, by_key: dict[str, dict[str, Any]]) -> Detail:

@@ -98,8 +98,11 @@ def _local_seeds(
 # ------------------------------------------------------------------------------ 2. signatures
 
 
-def signature_part(out: Folder, part: int, buckets: int, threshold: float) -> int:
-    """Candidate codes of one records part, split into `buckets` shuffle files by code."""
+def signature_part(
+    out: Folder, part: int, buckets: int, threshold: float
+) -> tuple[int, tuple[list[int], list[int]]]:
+    """Candidate codes of one records part, split into `buckets` shuffle files by code; the
+    number of codes and the part's records per title bucket (`stages.title_counts`)."""
     table = out.read(f"records/{part_name(part)}", columns=["key", "title", "body"])
     items = [
         DedupItem(k, t, b)
@@ -108,6 +111,7 @@ def signature_part(out: Folder, part: int, buckets: int, threshold: float) -> in
         )
     ]
     del table
+    titles = stages.title_counts([it.title for it in items])
     codes = stages.candidate_codes(items, threshold)
     sizes = [len(c) for c in codes]
     packed = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
@@ -127,13 +131,13 @@ def signature_part(out: Folder, part: int, buckets: int, threshold: float) -> in
                 schema=CODES,
             ),
         )
-    return len(packed)
+    return len(packed), titles
 
 
 # ----------------------------------------------------------------------------------- 3. edges
 
 
-def edge_bucket(out: Folder, bucket: int, threshold: float) -> int:
+def edge_bucket(out: Folder, bucket: int, threshold: float, columns: list[int]) -> int:
     """Candidate groups of one shuffle bucket (records sharing a code), verified: links."""
     table = out.read(f"signatures/bucket-{bucket:04d}")
     groups = _groups(table)
@@ -147,7 +151,7 @@ def edge_bucket(out: Folder, bucket: int, threshold: float) -> int:
     # Overlapping groups are verified together: one clustering call per connected union of
     # groups costs far less than one per group, and a union of candidates links no less.
     for union in _unions(groups):
-        links.update(stages.linked([DedupItem(k, *texts[k]) for k in union], threshold))
+        links.update(stages.linked([DedupItem(k, *texts[k]) for k in union], threshold, columns))
     rows = sorted(links)
     out.write(
         f"edges/part-{bucket:04d}.parquet",
@@ -241,13 +245,13 @@ def article_shuffle(out: Folder, part: int, buckets: int) -> int:
     return len(keys)
 
 
-def article_bucket(out: Folder, bucket: int, threshold: float) -> int:
+def article_bucket(out: Folder, bucket: int, threshold: float, columns: list[int]) -> int:
     """The articles of one bucket (whole components, so whole clusters), in the Parquet form
     `zsctl export --format parquet` writes, sorted by id."""
     from zsctl.export.schema import arrow_schema, record_batch
 
     rows = out.read(f"shuffle/bucket-{bucket:04d}").to_pylist()
-    details = stages.article_details(rows, threshold)
+    details = stages.article_details(rows, threshold, columns)
     del rows
     details.sort(key=lambda d: d.id)
     schema = arrow_schema()

@@ -538,10 +538,15 @@ def _opening_sets(
 
 
 def cluster(
-    items: Sequence[DedupItem], *, threshold: float = 0.8, containment: float = 0.9
+    items: Sequence[DedupItem],
+    *,
+    threshold: float = 0.8,
+    containment: float = 0.9,
+    generic: Collection[int] = frozenset(),
 ) -> list[Cluster]:
-    """Cluster items: components of verified exact, near and contained edges."""
-    return cluster_signed(items, threshold=threshold, containment=containment)[0]
+    """Cluster items: components of verified exact, near and contained edges. `generic`: the
+    title buckets that are columns in the whole corpus (as `cluster_signed`'s)."""
+    return cluster_signed(items, threshold=threshold, containment=containment, generic=generic)[0]
 
 
 def cluster_signed(
