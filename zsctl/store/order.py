@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sqlite3
 import struct
+from collections.abc import Sequence
 from itertools import compress
 from operator import itemgetter
 
@@ -34,6 +35,9 @@ CREATE TABLE article_order (
     ids BLOB NOT NULL
 );
 """
+# Past this many removed and added articles, rewriting the order (~60 ms at 85,000) beats
+# patching it (~0.2 ms an added article, on ~15 ms of reading and writing the row).
+PATCH_MAX = 256
 _PICK = bytes.maketrans(b"01", b"\x00\x01")  # search.row_flags' b'0'/b'1' to false/true
 
 
@@ -42,10 +46,70 @@ def rewrite(db: sqlite3.Connection) -> None:
     db.execute("DELETE FROM article_order WHERE sort = ?", (SORT,))
     rowids, ids = current(db)
     if rowids:  # no article: nothing to list (a reader finds no row and lists none)
-        db.execute(
-            "INSERT INTO article_order VALUES (?, ?, ?, ?)",
-            (SORT, max(rowids), packed(rowids), ids),
-        )
+        _store(db, max(rowids), rowids, ids)
+
+
+def _store(db: sqlite3.Connection, top: int, rowids: list[int], ids: bytes) -> None:
+    db.execute("INSERT INTO article_order VALUES (?, ?, ?, ?)", (SORT, top, packed(rowids), ids))
+
+
+def update(db: sqlite3.Connection, removed: Sequence[int], added: Sequence[int]) -> None:
+    """Bring the stored order in line after an ingest removed and added these rowids (in the
+    caller's transaction): a few are patched in, ~15 ms at 85,000 articles, where rewriting
+    the whole order from the date index takes ~60 ms of a ~2 s daily ingest."""
+    kept = stored(db)
+    if kept is None or len(removed) + len(added) > PATCH_MAX:
+        rewrite(db)
+        return
+    _, packed, joined = kept
+    rowids = list(struct.unpack(f"<{len(packed) // 4}I", packed))
+    ids = joined.split(b"\n")
+    if removed:
+        gone = set(removed)
+        keep = [n not in gone for n in rowids]
+        rowids, ids = list(compress(rowids, keep)), list(compress(ids, keep))
+    for n, aid, date in _articles(db, added):
+        at = _place(db, rowids, ids, (date, aid.encode()))
+        rowids.insert(at, n)
+        ids.insert(at, aid.encode())
+    db.execute("DELETE FROM article_order WHERE sort = ?", (SORT,))
+    if rowids:
+        _store(db, max(rowids), rowids, b"\n".join(ids))
+
+
+def _articles(db: sqlite3.Connection, rowids: Sequence[int]) -> list[tuple[int, str, str | None]]:
+    """(rowid, id, date) of some articles."""
+    out: list[tuple[int, str, str | None]] = []
+    for lo in range(0, len(rowids), 500):  # under SQLite's limit on parameters
+        part = list(rowids[lo : lo + 500])
+        sql = f"SELECT n, id, date FROM articles WHERE n IN ({','.join('?' * len(part))})"
+        out += db.execute(sql, part).fetchall()
+    return out
+
+
+def _place(
+    db: sqlite3.Connection, rowids: list[int], ids: list[bytes], key: tuple[str | None, bytes]
+) -> int:
+    """Where an article of this (date, id) goes in DATE_DESC order: a binary search that
+    reads the date of each probed article (~17 look-ups at 85,000)."""
+    lo, hi = 0, len(rowids)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        (date,) = db.execute("SELECT date FROM articles WHERE n = ?", (rowids[mid],)).fetchone()
+        if _comes_after(key, (date, ids[mid])):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _comes_after(a: tuple[str | None, bytes], b: tuple[str | None, bytes]) -> bool:
+    """Whether `a` sorts after `b` in DATE_DESC: the later date first, NULL below every date
+    (as SQLite orders it), then the larger id first. Python compares str by code point and
+    bytes bytewise, as SQLite's BINARY collation compares UTF-8."""
+    if a[0] != b[0]:
+        return a[0] is None or (b[0] is not None and a[0] < b[0])
+    return a[1] < b[1]
 
 
 def current(db: sqlite3.Connection) -> tuple[list[int], bytes]:
