@@ -18,39 +18,55 @@ from __future__ import annotations
 
 import sqlite3
 import struct
+from array import array
 from collections.abc import Sequence
 from itertools import compress
 from operator import itemgetter
+from typing import NamedTuple
+
+from zsctl.ids import ALPHABET, HEX, from_hex
 
 # grep's default order (`--sort -date`): newest first, undated last, ties by id, descending.
 DATE_DESC = "a.date DESC, a.id DESC"
 SORT = "-date"  # the key the stored order is kept under
 # The articles in DATE_DESC order (a row per order kept): `rowids` (articles.n) as little-endian
-# uint32, `ids` the same articles' ids joined by newlines, `top` the largest rowid.
+# uint32; `ids` the same articles' ids, as `width` says: 8, each id (12 consonants: 12 hex
+# digits, zsctl/ids.py) as its 6 bytes and 2 zero bytes; 0, the ids (any other: lengthened
+# after a hash collision, or not made by zsctl) as UTF-8 joined by newlines. `top`: the
+# largest rowid.
 ORDER_DDL = """
 CREATE TABLE article_order (
     sort TEXT PRIMARY KEY,
     top INTEGER NOT NULL,
+    width INTEGER NOT NULL,
     rowids BLOB NOT NULL,
     ids BLOB NOT NULL
 );
 """
+# Ids as 8-byte items (array 'Q'): itertools.compress picks 34,573 of 85,000 of them in ~5 ms,
+# where splitting lines of text into 85,000 bytes objects first took twice that.
+PACKED = 8
+ID_LENGTH = 12  # consonants in an id as zsctl spells it (dedup/articles.py lengthens on a clash)
 # Past this many removed and added articles, rewriting the order (~60 ms at 85,000) beats
 # patching it (~0.2 ms an added article, on ~15 ms of reading and writing the row).
 PATCH_MAX = 256
 _PICK = bytes.maketrans(b"01", b"\x00\x01")  # search.row_flags' b'0'/b'1' to false/true
+_TO_HEX = str.maketrans(ALPHABET, HEX)
+_ID_LETTERS = f"{ALPHABET}\n".encode()
+
+
+class Stored(NamedTuple):
+    """The stored order's row."""
+
+    top: int
+    width: int
+    rowids: bytes
+    ids: bytes
 
 
 def rewrite(db: sqlite3.Connection) -> None:
-    """Store the current articles' order (in the caller's transaction); ~30 ms at 85,000."""
-    db.execute("DELETE FROM article_order WHERE sort = ?", (SORT,))
-    rowids, ids = current(db)
-    if rowids:  # no article: nothing to list (a reader finds no row and lists none)
-        _store(db, max(rowids), rowids, ids)
-
-
-def _store(db: sqlite3.Connection, top: int, rowids: list[int], ids: bytes) -> None:
-    db.execute("INSERT INTO article_order VALUES (?, ?, ?, ?)", (SORT, top, packed(rowids), ids))
+    """Store the current articles' order (in the caller's transaction); ~30-60 ms at 85,000."""
+    _store(db, *current(db))
 
 
 def update(db: sqlite3.Connection, removed: Sequence[int], added: Sequence[int]) -> None:
@@ -61,20 +77,54 @@ def update(db: sqlite3.Connection, removed: Sequence[int], added: Sequence[int])
     if kept is None or len(removed) + len(added) > PATCH_MAX:
         rewrite(db)
         return
-    _, packed, joined = kept
-    rowids = list(struct.unpack(f"<{len(packed) // 4}I", packed))
-    ids = joined.split(b"\n")
+    rowids = list(struct.unpack(f"<{len(kept.rowids) // 4}I", kept.rowids))
+    ids = _lines(kept).split("\n")
     if removed:
         gone = set(removed)
         keep = [n not in gone for n in rowids]
         rowids, ids = list(compress(rowids, keep)), list(compress(ids, keep))
     for n, aid, date in _articles(db, added):
-        at = _place(db, rowids, ids, (date, aid.encode()))
+        at = _place(db, rowids, ids, (date, aid))
         rowids.insert(at, n)
-        ids.insert(at, aid.encode())
+        ids.insert(at, aid)
+    _store(db, rowids, "\n".join(ids))
+
+
+def _store(db: sqlite3.Connection, rowids: list[int], lines: str) -> None:
+    """Replace the stored order (none when there is no article: a reader lists none)."""
     db.execute("DELETE FROM article_order WHERE sort = ?", (SORT,))
     if rowids:
-        _store(db, max(rowids), rowids, b"\n".join(ids))
+        db.execute(
+            "INSERT INTO article_order VALUES (?, ?, ?, ?, ?)", (SORT, *encoded(rowids, lines))
+        )
+
+
+def encoded(rowids: list[int], lines: str) -> Stored:
+    """The stored form of an order: rowids, and the ids joined by newlines."""
+    rows = struct.pack(f"<{len(rowids)}I", *rowids)
+    count = len(rowids)
+    plain = len(lines) == (ID_LENGTH + 1) * count - 1 and not lines.encode().translate(
+        None, _ID_LETTERS
+    )
+    if plain and lines[ID_LENGTH :: ID_LENGTH + 1] == "\n" * (count - 1):
+        # Each id's hex digits and four '0's (two zero bytes): one fromhex for all of them.
+        hexed = lines.translate(_TO_HEX).replace("\n", "0000") + "0000"
+        if array("Q").itemsize == PACKED:
+            return Stored(max(rowids), PACKED, rows, bytes.fromhex(hexed))
+    return Stored(max(rowids), 0, rows, lines.encode())
+
+
+def _lines(kept: Stored) -> str:
+    """The stored ids joined by newlines."""
+    if kept.width == 0:
+        return kept.ids.decode(errors="replace")
+    return _unpacked(kept.ids)[:-1]
+
+
+def _unpacked(packed: bytes) -> str:
+    """Packed ids as text, each followed by a newline: their hex digits, 8 bytes a line, less
+    the two zero bytes ('0000' before each newline), spelt as zsctl spells ids."""
+    return from_hex((packed.hex("\n", PACKED) + "\n").replace("0000\n", "\n"))
 
 
 def _articles(db: sqlite3.Connection, rowids: Sequence[int]) -> list[tuple[int, str, str | None]]:
@@ -88,7 +138,7 @@ def _articles(db: sqlite3.Connection, rowids: Sequence[int]) -> list[tuple[int, 
 
 
 def _place(
-    db: sqlite3.Connection, rowids: list[int], ids: list[bytes], key: tuple[str | None, bytes]
+    db: sqlite3.Connection, rowids: list[int], ids: list[str], key: tuple[str | None, str]
 ) -> int:
     """Where an article of this (date, id) goes in DATE_DESC order: a binary search that
     reads the date of each probed article (~17 look-ups at 85,000)."""
@@ -103,63 +153,57 @@ def _place(
     return lo
 
 
-def _comes_after(a: tuple[str | None, bytes], b: tuple[str | None, bytes]) -> bool:
+def _comes_after(a: tuple[str | None, str], b: tuple[str | None, str]) -> bool:
     """Whether `a` sorts after `b` in DATE_DESC: the later date first, NULL below every date
-    (as SQLite orders it), then the larger id first. Python compares str by code point and
-    bytes bytewise, as SQLite's BINARY collation compares UTF-8."""
+    (as SQLite orders it), then the larger id first. Python compares str by code point, as
+    SQLite's BINARY collation compares their UTF-8 bytes."""
     if a[0] != b[0]:
         return a[0] is None or (b[0] is not None and a[0] < b[0])
     return a[1] < b[1]
 
 
-def current(db: sqlite3.Connection) -> tuple[list[int], bytes]:
-    """The live articles' rowids in DATE_DESC order, and their ids (UTF-8) joined by newlines,
-    as read from the articles themselves."""
+def current(db: sqlite3.Connection) -> tuple[list[int], str]:
+    """The live articles' rowids in DATE_DESC order, and their ids joined by newlines, as
+    read from the articles themselves."""
     # group_concat keeps a FROM subquery's order (see query/filters.py's ordered_joined).
     sql = "SELECT group_concat(n), group_concat(id, char(10)) FROM"
     sql += f" (SELECT n, id FROM articles a ORDER BY {DATE_DESC})"
     ns, joined = db.execute(sql).fetchone()
     if ns is None:
-        return [], b""
-    return list(map(int, ns.split(","))), joined.encode()
+        return [], ""
+    return list(map(int, ns.split(","))), joined
 
 
-def packed(rowids: list[int]) -> bytes:
-    """Rowids as the stored order holds them: little-endian uint32."""
-    return struct.pack(f"<{len(rowids)}I", *rowids)
-
-
-def stored(db: sqlite3.Connection) -> tuple[int, bytes, bytes] | None:
-    """The stored order's largest rowid, packed rowids and joined ids; None if none is kept."""
+def stored(db: sqlite3.Connection) -> Stored | None:
+    """The stored order's row; None if none is kept."""
     row = db.execute(
-        "SELECT top, rowids, ids FROM article_order WHERE sort = ?", (SORT,)
+        "SELECT top, width, rowids, ids FROM article_order WHERE sort = ?", (SORT,)
     ).fetchone()
-    return None if row is None else (row[0], row[1], row[2])
+    return None if row is None else Stored(*row)
 
 
 def ids_of(db: sqlite3.Connection, flags: bytes) -> str | None:
     """The ids of the articles whose byte in `flags` is b'1' (search.row_flags of a bitset; a
     rowid past its end is not set), one a line in DATE_DESC order, each line ending in a
     newline ('' for none); None when the corpus keeps no stored order."""
-    row = stored(db)
-    if row is None:
+    kept = stored(db)
+    if kept is None:
         return None
-    top, packed, joined = row
+    mask = flags[: kept.top + 1].ljust(kept.top + 1, b"0").translate(_PICK)
     try:
-        order = struct.unpack(f"<{len(packed) // 4}I", packed)  # a tuple of ints, made in C
-    except struct.error:  # not a whole number of uint32: a hand edit
-        raise _damaged(db) from None
-    ids = joined.split(b"\n")
-    mask = flags[: top + 1].ljust(top + 1, b"0").translate(_PICK)
-    try:
-        if len(ids) != len(order) or not order:
-            raise IndexError
+        order = struct.unpack(f"<{len(kept.rowids) // 4}I", kept.rowids)  # ints made in C
         # itemgetter of one index returns the item, not a tuple of one.
         picked = itemgetter(*order)(mask) if len(order) > 1 else (mask[order[0]],)
-    except IndexError:  # a rowid past `top`, or not one id per rowid: a hand edit
+        if kept.width == PACKED and len(kept.ids) == PACKED * len(order):
+            chosen = array("Q", compress(array("Q", kept.ids), picked)).tobytes()
+            return _unpacked(chosen) if chosen else ""
+        ids = kept.ids.split(b"\n")
+        if kept.width != 0 or len(ids) != len(order):
+            raise ValueError("not one id per rowid")
+    except (struct.error, IndexError, ValueError):  # a rowid past `top`, ...: a hand edit
         raise _damaged(db) from None
-    kept = b"\n".join(compress(ids, picked))
-    return kept.decode(errors="replace") + "\n" if kept else ""
+    chosen = b"\n".join(compress(ids, picked))
+    return chosen.decode(errors="replace") + "\n" if chosen else ""
 
 
 def _damaged(db: sqlite3.Connection) -> Exception:
