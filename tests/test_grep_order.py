@@ -1,10 +1,11 @@
 """`grep -l` and the first page of hits list articles in the order of a plain scan (issue 17).
 
 The ids of a common term are ordered by walking the sort's index inside SQLite and testing
-each row against a flag byte per matching rowid (search.row_flags); a short list of rowids
-is handed to SQLite as an IN list instead. Both must give exactly the order that sorting
-every matching article by the definition of `--sort` gives, done here in plain Python over
-every row, on corpora of several shapes ingested through the command line: bench/generate.py's,
+each row against a flag byte per matching rowid (search.row_flags), or in the default order
+picked from the order ingest stores (store/order.py); a short list of rowids is handed to
+SQLite as an IN list instead. All must give exactly the order that sorting every matching
+article by the definition of `--sort` gives, done here in plain Python over every row, on
+corpora of several shapes ingested through the command line: bench/generate.py's,
 bench/shapes_grep.py's wide listings with a term in ~40% of the articles, and tests/shapes.py's
 families, reports and generic titles, ingested again with a dump removed (so rowids have gaps
 and the index lists removed articles under its DEAD gram).
