@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
+import struct
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 from tests.conftest import ROOT, SEEDS
+from zsctl.ids import from_hex
 
 RESCRAPE_SCRIPT = ROOT / "scripts" / "rescrape.py"
 # No inherited corpus, colour or pager setting decides what a test sees.
@@ -47,3 +50,18 @@ def export_jsonl(corpus: Path) -> list[dict[str, Any]]:
     done = zsctl("export", "--corpus", str(corpus), "--format", "jsonl")
     assert done.returncode == 0, done.stderr
     return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def stored_order(db: sqlite3.Connection) -> tuple[list[int], list[str]]:
+    """grep -l's stored order (zsctl/store/order.py): its rowids and ids, read directly and
+    checked against its `top` and its packing."""
+    top, width, packed, ids = db.execute(
+        "SELECT top, width, rowids, ids FROM article_order"
+    ).fetchone()
+    rowids = list(struct.unpack(f"<{len(packed) // 4}I", packed))
+    assert top == max(rowids)
+    if width == 0:
+        return rowids, ids.decode().split("\n")
+    assert width == 8 and len(ids) == 8 * len(rowids)  # 6 bytes of hex digits, 2 zero bytes
+    assert all(ids[k + 6 : k + 8] == b"\0\0" for k in range(0, len(ids), 8))
+    return rowids, [from_hex(ids[k : k + 6].hex()) for k in range(0, len(ids), 8)]

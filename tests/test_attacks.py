@@ -329,6 +329,7 @@ DAMAGE = {
     "bad-postings": "UPDATE grams SET postings = X'01'",
     "emptied-grams": "DELETE FROM grams",
     "lost-article": "DELETE FROM articles WHERE n = (SELECT max(n) FROM articles)",
+    "bad-order": "UPDATE article_order SET rowids = X'01'",
 }
 
 

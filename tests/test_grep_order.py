@@ -1,10 +1,11 @@
 """`grep -l` and the first page of hits list articles in the order of a plain scan (issue 17).
 
 The ids of a common term are ordered by walking the sort's index inside SQLite and testing
-each row against a flag byte per matching rowid (search.row_flags); a short list of rowids
-is handed to SQLite as an IN list instead. Both must give exactly the order that sorting
-every matching article by the definition of `--sort` gives, done here in plain Python over
-every row, on corpora of several shapes ingested through the command line: bench/generate.py's,
+each row against a flag byte per matching rowid (search.row_flags), or in the default order
+picked from the order ingest stores (store/order.py); a short list of rowids is handed to
+SQLite as an IN list instead. All must give exactly the order that sorting every matching
+article by the definition of `--sort` gives, done here in plain Python over every row, on
+corpora of several shapes ingested through the command line: bench/generate.py's,
 bench/shapes_grep.py's wide listings with a term in ~40% of the articles, and tests/shapes.py's
 families, reports and generic titles, ingested again with a dump removed (so rowids have gaps
 and the index lists removed articles under its DEAD gram).
@@ -27,10 +28,12 @@ from typer.testing import CliRunner
 from bench import generate, shapes_grep
 from tests import shapes
 from tests.corpora import ingest
+from tests.corpora import stored_order as order_of
 from zsctl.cli import app as app_module
 from zsctl.query import search
 from zsctl.query.filters import Filters
 from zsctl.store import grams
+from zsctl.store import order as kept_order
 from zsctl.store.corpus import connect_read
 
 RECORDS = 300  # per generated corpus: ~260 articles, ~1 s of ingest each
@@ -67,12 +70,16 @@ def corpora(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return out
 
 
-@pytest.fixture(params=[False, True], ids=["as-is", "flags-always"])
+@pytest.fixture(params=["as-is", "flags-always", "no-stored-order"])
 def flags_always(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
-    """With True, every bitset goes through the flag bytes, however few rowids it holds."""
-    if request.param:
+    """Beyond "as-is", every bitset goes through the flag bytes however few rowids it holds:
+    in the default order to the stored order's pick (store/order.py), else (and with
+    "no-stored-order", as in a corpus keeping none) to SQLite's walk along the order's index."""
+    if request.param != "as-is":
         monkeypatch.setattr(search, "_FEW", 0)
-    return bool(request.param)
+    if request.param == "no-stored-order":
+        monkeypatch.setattr(kept_order, "ids_of", lambda db, flags: None)
+    return request.param != "as-is"
 
 
 def rows_of(path: Path) -> list[Row]:
@@ -179,6 +186,23 @@ def test_cli_ids_and_first_page_in_plain_scan_order(
     assert [line.split("\t")[0] for line in lines[1:]] == expected[:20]
 
 
+@pytest.mark.parametrize("shape", ["bench", "wide", "shapes"])
+def test_the_stored_order_is_the_plain_date_order_of_the_live_articles(
+    corpora: dict[str, Path], shape: str
+) -> None:
+    """What ingest stored (through the command line, the shapes corpus ingested twice with a
+    dump removed) is every live article, sorted by the definition of `--sort -date`."""
+    rows = rows_of(corpora[shape])
+    expected = plain_scan(rows, "", "-date", Filters())
+    with closing(sqlite3.connect(f"file:{corpora[shape]}?mode=ro", uri=True)) as con:
+        rowids, ids = order_of(con)
+        rowid = dict(con.execute("SELECT id, n FROM articles"))
+        (width,) = con.execute("SELECT width FROM article_order").fetchone()
+    assert ids == expected
+    assert rowids == [rowid[i] for i in expected]
+    assert width == 8  # zsctl's ids, all 12 consonants: packed
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.sets(st.integers(0, 5_000), min_size=1, max_size=300))
 def test_row_flags_mark_exactly_the_members(rowids: set[int]) -> None:
@@ -199,15 +223,22 @@ def test_rowids_past_the_flags_are_not_members(tmp_path: Path) -> None:
     con.close()
 
 
-def test_an_id_that_is_not_an_id_is_printed_inert(corpora: dict[str, Path], tmp_path: Path) -> None:
+def test_an_id_that_is_not_an_id_is_printed_inert(
+    corpora: dict[str, Path], tmp_path: Path, flags_always: bool
+) -> None:
     """-l checks its blocks of ids for anything but id letters (a tampered corpus) and then
-    escapes control characters as every other command does."""
+    escapes control characters as every other command does, wherever it read them: the
+    articles, or the stored order (tampered the same way)."""
     path = tmp_path / "tampered.db"
     shutil.copy(corpora["wide"], path)
     term = shapes_grep.COMMON_TERM
+    evil = "evil\x1b[31mred"
     with closing(sqlite3.connect(path)) as con:
         n = con.execute("SELECT n FROM articles WHERE body LIKE ? LIMIT 1", (f"%{term}%",))
-        con.execute("UPDATE articles SET id = ? WHERE n = ?", ("evil\x1b[31mred", n.fetchone()[0]))
+        n, aid = con.execute("SELECT n, id FROM articles WHERE n = ?", n.fetchone()).fetchone()
+        con.execute("UPDATE articles SET id = ? WHERE n = ?", (evil, n))
+        ids = "\n".join(order_of(con)[1]).replace(aid, evil)  # no longer packable
+        con.execute("UPDATE article_order SET width = 0, ids = ?", (ids.encode(),))
         con.commit()
     listed = CliRunner().invoke(APP, ["grep", term, "-l", "--corpus", str(path)])
     assert listed.exit_code == 0, listed.output

@@ -1119,6 +1119,7 @@ SCHEMA_FINGERPRINTS = {
     6: "a8953128285da41e",
     7: "21f80d76ccf669d3",
     8: "6ac840cf81aee077",  # grep index tails: a patch appends rows, never rewrites a list
+    9: "0a80bc160dd619fe",  # article_order: grep -l picks its ids from the stored date order
 }
 
 

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 from zsctl.errors import UsageError
 from zsctl.parse.tags import clean_tag
+from zsctl.store.order import DATE_DESC
 
 # Orders accepted by `--sort`; a leading '-' reverses. Ties always break on id in the same
 # direction, so every order is total and the (date, id) index can serve date orders unsorted.
@@ -31,7 +32,7 @@ N_SOURCES = "a.n_sources"
 # two so undated articles come last without defeating the index.
 _ORDERS: dict[str, tuple[tuple[str | None, str], ...]] = {
     "date": (("a.date IS NOT NULL", "a.date, a.id"), ("a.date IS NULL", "a.id")),
-    "-date": ((None, "a.date DESC, a.id DESC"),),
+    "-date": ((None, DATE_DESC),),  # also the order store/order.py keeps for grep -l
     "id": ((None, "a.id"),),
     "-id": ((None, "a.id DESC"),),
     "title": ((None, "a.title, a.id"),),

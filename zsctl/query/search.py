@@ -20,6 +20,7 @@ from zsctl.query.filters import (
     ordered_joined,
     where_clauses,
 )
+from zsctl.store import order as kept_order
 
 
 class Search(NamedTuple):
@@ -218,18 +219,38 @@ def grep_id_lines(
 ) -> Iterator[str]:
     """The ids of `grep_ids` as blocks of lines, each id ending in a newline (`grep -l`).
 
-    When all the matches are known before their order is read, SQLite joins the ids itself.
+    When all the matches are known before their order is read, many of them in the default
+    order are picked from the order ingest stores (store/order.py), with the filters applied
+    first; else SQLite joins the ids itself along the order's index.
     """
-    bits = None if limit is not None else _known_matches(db, search, filters, None)
+    stored = limit is None and sort == kept_order.SORT
+    if stored:
+        bits = _filtered_matches(db, search, filters)
+    else:
+        bits = None if limit is not None else _known_matches(db, search, filters, None)
     if bits is None:
         yield from (
             "\n".join(ids) + "\n" for ids in grep_id_chunks(db, search, filters, sort, limit) if ids
         )
         return
-    if bits:
-        yield from (
-            text + "\n" for text in ordered_joined(db, "a.id", filters, sort, _in_bits(bits))
-        )
+    if not bits:
+        return
+    if stored and bits.bit_count() > _FEW:
+        text = kept_order.ids_of(db, row_flags(bits))
+        if text is not None:  # else a corpus keeping no order: SQLite's walk below
+            yield from (text,) if text else ()
+            return
+    yield from (text + "\n" for text in ordered_joined(db, "a.id", filters, sort, _in_bits(bits)))
+
+
+def _filtered_matches(db: sqlite3.Connection, search: Search, filters: Filters) -> int | None:
+    """Bitset of the matching rowids that pass the filters, read from the index alone or by one
+    scan of the candidates in storage order; None when the pattern has no gram to look up."""
+    if not search.grams:
+        return None
+    bits, exact = _index_bits(db, search)
+    bits = _filtered(db, bits, filters)
+    return bits if exact else _matching(db, search, bits)
 
 
 def _known_matches(
@@ -248,11 +269,8 @@ def _known_matches(
 
 def grep_count(db: sqlite3.Connection, search: Search, filters: Filters) -> int:
     """How many articles match, reading as few bodies as the pattern allows."""
-    if not search.grams:
-        return _scan_count(db, search, filters)
-    bits, exact = _index_bits(db, search)
-    bits = _filtered(db, bits, filters)
-    return bits.bit_count() if exact else _matching(db, search, bits).bit_count()
+    bits = _filtered_matches(db, search, filters)
+    return _scan_count(db, search, filters) if bits is None else bits.bit_count()
 
 
 def index_answers(db: sqlite3.Connection, search: Search) -> bool:

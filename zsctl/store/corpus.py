@@ -13,8 +13,9 @@ from pathlib import Path
 
 from zsctl.errors import CorpusError
 from zsctl.store.grams import INDEX_DDL
+from zsctl.store.order import ORDER_DDL
 
-CORPUS_SCHEMA_VERSION = 8  # bump on every schema change: an older corpus is refused, not misread
+CORPUS_SCHEMA_VERSION = 9  # bump on every schema change: an older corpus is refused, not misread
 APPLICATION_ID = 0x7A73_6374  # "zsct": marks the file as a zsctl corpus
 
 SCHEMA = """
@@ -118,6 +119,7 @@ CREATE TABLE ingest_log (
 );
 """
 SCHEMA += INDEX_DDL  # grep's gram index and phrase lists: zsctl/store/grams.py owns them
+SCHEMA += ORDER_DDL  # the articles in grep's default order: zsctl/store/order.py owns it
 
 
 # What SQLite's URI parser reads specially in a path: %HH escapes, '?' (the query) and '#'.

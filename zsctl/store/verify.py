@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 
 from zsctl.errors import CorpusError
-from zsctl.store import grams
+from zsctl.store import grams, order
 from zsctl.store.corpus import db_file, rebuild_hint
 
 SAMPLE = 32  # articles whose index entries an ingest checks: cheap, and catches a lost index
@@ -55,6 +55,7 @@ def quick_problems(db: sqlite3.Connection, *, pages: bool = True) -> Iterator[st
     yield from _index_problems(
         db, db.execute(f"SELECT n, title FROM articles WHERE n IN ({_marks(sample)})", sample)
     )
+    yield from _order_problems(db, full=False)
 
 
 def all_problems(db: sqlite3.Connection) -> Iterator[str]:
@@ -68,6 +69,7 @@ def all_problems(db: sqlite3.Connection) -> Iterator[str]:
         yield f"{unclaimed} record(s) belong to no article"
     yield from _lists_problems(db)
     yield from _index_problems(db, db.execute("SELECT n, title FROM articles"))
+    yield from _order_problems(db, full=True)
 
 
 def _records_problems(
@@ -149,6 +151,25 @@ def _lists_problems(db: sqlite3.Connection) -> Iterator[str]:
         if bits.bit_length() > top + 1:
             yield f"the gram index's list for gram {code} names articles never stored"
             return
+
+
+def _order_problems(db: sqlite3.Connection, *, full: bool) -> Iterator[str]:
+    """grep -l's stored order lists every live article once (with `full`: exactly in their
+    date order, as their rows say)."""
+    count, top = db.execute("SELECT count(*), max(n) FROM articles").fetchone()
+    row = db.execute(
+        "SELECT top, length(rowids) FROM article_order WHERE sort = ?",
+        (order.SORT,),
+    ).fetchone()
+    if row is None:
+        if count:
+            yield "the stored order of the articles (article_order) is missing"
+        return
+    if row[0] != top or row[1] != 4 * count:
+        yield "the stored order of the articles (article_order) does not list every article"
+        return
+    if full and order.stored(db) != order.encoded(*order.current(db)):
+        yield "the stored order of the articles (article_order) is not their date order"
 
 
 def _marks(values: list[int]) -> str:

@@ -217,10 +217,13 @@ def update_index(
     total: int,
     pool: Executor | None = None,
 ) -> None:
-    """Bring the gram index in line: append and mask a few articles, or rebuild it."""
-    from zsctl.store import grams_build
+    """Bring the gram index in line (append and mask a few articles, or rebuild it), and
+    grep -l's stored order of the articles."""
+    from zsctl.store import grams_build, order
 
     indexed = db.execute("SELECT 1 FROM grams LIMIT 1").fetchone() is not None
+    if removed or added or not indexed:
+        order.update(db, removed, added)  # grep -l's stored order: any change can move it
     # Past a few thousand changed or masked articles, one rebuild from scratch (seconds at
     # 100,000 articles) is cheaper than appending, and it drops the masked rowids.
     # Each patch appends a chunk to the lists it touches; reading a list costs a little more

@@ -27,6 +27,7 @@ HIDDEN = (
     "gram_tails",
     "phrases",
     "phrase_tails",
+    "article_order",
     "record_codes",
     "code_shards",
     "records",
