@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -83,6 +84,21 @@ def test_rebuild_matches_brute_force(items: list[str], batch_chars: int) -> None
     finally:
         build._BATCH_CHARS = old
     assert index_of(db) == brute_index(rows)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.text(min_size=0, max_size=30), min_size=1, max_size=20),
+    st.sampled_from((0, 1 << 30)),
+)
+def test_gram_pairs_are_each_texts_distinct_grams_in_order(items: list[str], cells: int) -> None:
+    # Characters by a character-by-text bitmap, or (many short texts: cells 0) by a sort:
+    # either way every distinct (gram, rowid), by gram then rowid, over any code points.
+    rows = {5 * i + 2: text for i, text in enumerate(items)}
+    with mock.patch.object(build, "_BITMAP_CELLS", cells):
+        codes, rowids = build.gram_pairs(list(rows), list(rows.values()))
+    pairs = list(zip(codes.tolist(), rowids.tolist(), strict=True))
+    assert pairs == [(code, n) for code, ns in brute_index(rows).items() for n in ns]
 
 
 @settings(max_examples=60, deadline=None)

@@ -44,7 +44,13 @@ def _pair_codes(cps: NDArray[np.uint64]) -> NDArray[np.uint64]:
 
 
 def gram_pairs(rowids: Sequence[int], texts: Sequence[str]) -> tuple[NDArray[Any], Postings]:
-    """Every distinct (gram code, rowid) of the texts, sorted by code then rowid."""
+    """Every distinct (gram code, rowid) of the texts, sorted by code then rowid.
+
+    Characters come first (every pair code is above every code point): those of a batch
+    are few, so a character-by-text bitmap gives their (code, text) keys in order without a
+    sort, and only the pairs' keys are sorted (half the keys: the sort was ~40% of the index
+    build's CPU at 100,000 articles).
+    """
     if not texts:
         return np.zeros(0, dtype=np.uint64), _EMPTY
     if len(texts) > 1 << _DOC_BITS:
@@ -53,12 +59,29 @@ def gram_pairs(rowids: Sequence[int], texts: Sequence[str]) -> tuple[NDArray[Any
     cps = _codepoints("".join(texts))
     doc = np.repeat(np.arange(len(texts), dtype=np.uint64), lengths)
     same = doc[:-1] == doc[1:]  # pairs never span two texts
-    keys = np.concatenate(
-        ((cps << _DOC_BITS) | doc, (_pair_codes(cps)[same] << _DOC_BITS) | doc[:-1][same])
-    )
-    keys = unique_sorted(keys)
+    pairs = unique_sorted((_pair_codes(cps)[same] << _DOC_BITS) | doc[:-1][same])
+    keys = np.concatenate((_char_keys(cps, doc, len(texts)), pairs))
     order = np.asarray(rowids, dtype=np.uint32)
     return keys >> _DOC_BITS, order[(keys & ((1 << _DOC_BITS) - 1)).astype(np.intp)]
+
+
+_BITMAP_CELLS = 16_000_000  # bytes of a character-by-text bitmap, past which keys are sorted
+
+
+def _char_keys(cps: NDArray[np.uint64], doc: NDArray[np.uint64], docs: int) -> NDArray[Any]:
+    """The distinct (code point << _DOC_BITS | text) keys of a batch, sorted."""
+    if not len(cps):
+        return np.zeros(0, dtype=np.uint64)
+    seen = np.zeros(int(cps.max()) + 1, dtype=np.bool_)
+    seen[cps] = True
+    chars = np.flatnonzero(seen)
+    if len(chars) * docs > _BITMAP_CELLS:  # many short texts: a sort costs less
+        return unique_sorted((cps << _DOC_BITS) | doc)
+    rank = np.cumsum(seen, dtype=np.int64) - 1
+    bitmap = np.zeros((len(chars), docs), dtype=np.bool_)
+    bitmap[rank[cps], doc.astype(np.intp)] = True
+    row, col = np.nonzero(bitmap)  # row-major: by character, then by text
+    return (chars[row].astype(np.uint64) << np.uint64(_DOC_BITS)) | col.astype(np.uint64)
 
 
 def encode(rowids: Postings) -> bytes:
