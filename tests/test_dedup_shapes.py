@@ -8,6 +8,7 @@ a truncated form of a longer record to it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import itertools
 import random
@@ -175,8 +176,10 @@ def test_incremental_ingest_equals_a_full_one(
 
 
 def assert_incremental_equals_full(root: Path, corpus: shapes.Corpus, rnd: random.Random) -> None:
-    """Ingest the corpus's dumps in random steps, then with a quarter removed: the export
-    equals a full ingest of the final set, byte for byte."""
+    """Ingest the corpus's dumps in random steps, then with a quarter removed and one edited
+    (its records reordered, redated, some retitled with another record's title, which moves
+    them between title buckets): the export equals a full ingest of the final set, byte for
+    byte."""
     dumps = {name: shapes.render(part) for name, part in corpus.dumps().items()}
     names = sorted(dumps)
     rnd.shuffle(names)
@@ -189,6 +192,14 @@ def assert_incremental_equals_full(root: Path, corpus: shapes.Corpus, rnd: rando
         present.update({n: dumps[n] for n in step})
         ingest(shapes.write_seeds(root / "inc", present), db)
     final = {n: d for n, d in present.items() if n not in removed}
+    if final:
+        name = rnd.choice(sorted(final))
+        titles = [it.title for it in corpus.items]
+        edited = [
+            dataclasses.replace(it, title=rnd.choice(titles)) if rnd.random() < 0.5 else it
+            for it in reversed(corpus.dumps()[name])
+        ]
+        final[name] = shapes.render(edited, day=2)
     ingest(shapes.write_seeds(root / "inc", final), db)
     full = root / "full.db"
     ingest(shapes.write_seeds(root / "full", final), full)
@@ -259,6 +270,30 @@ def test_one_more_item_under_a_column_re_clusters_only_itself(tmp_path: Path) ->
         assert stats.reclustered == 1  # not the column's other records
         ingest(shapes.write_seeds(tmp_path / "full", more), tmp_path / "full.db")
     assert export_bytes(tmp_path / "inc.db") == export_bytes(tmp_path / "full.db")
+
+
+def test_retitling_a_record_out_of_a_column_re_clusters_the_column(tmp_path: Path) -> None:
+    # Five stories under one title, and an excerpt of the first: six records, a column at
+    # TITLE_BUCKET 5, so the excerpt stays apart. Editing a dump retitles one story: the
+    # title is no column any more and the excerpt joins its story, as a full ingest gives.
+    # The edited record's old title code is only in its stored codes (its new ones differ).
+    r = random.Random(21)
+    stories = [[shapes.sentence(r) for _ in range(10)] for _ in range(5)]
+    title = shapes.COLUMN_TITLE
+    first = [shapes.Item(title, "".join(s), f"s{k}", "column") for k, s in enumerate(stories)]
+    excerpt = shapes.Item(title, "".join(stories[0][3:7]), "s0", "column")
+    retitled = dataclasses.replace(first[4], title=shapes.title_text(r))
+    before = {
+        "0001_00000000000000a1.txt": [*first[:4], excerpt],
+        "0002_00000000000000a2.txt": [first[4]],
+    }
+    after = {**before, "0002_00000000000000a2.txt": [retitled]}
+    with columns_over(5):
+        for name, dumps in (("inc", before), ("inc", after), ("full", after)):
+            rendered = {n: shapes.render(items) for n, items in dumps.items()}
+            ingest(shapes.write_seeds(tmp_path / name, rendered), tmp_path / f"{name}.db")
+    assert export_bytes(tmp_path / "inc.db") == export_bytes(tmp_path / "full.db")
+    assert len(export_bytes(tmp_path / "full.db").splitlines()) == 5  # the excerpt joined
 
 
 @settings(max_examples=25, deadline=None)

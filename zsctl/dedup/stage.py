@@ -132,7 +132,8 @@ def _plan(db: sqlite3.Connection, fresh: dict[str, str], threshold: float) -> _P
     empty = np.zeros(0, np.int64)
     seed: Codes = np.concatenate([empty, *parts])
     touched = affected(
-        [(without_columns(seed, set(fresh)), set(fresh)), (index.codes_of(stale), stale)],
+        # The stale records' codes are their old ones: followed as they are (no owner).
+        [(without_columns(seed, set(fresh)), set(fresh)), (index.codes_of(stale), set())],
         stale,
         codes.HeadlineMatches(db, index, {r.key: c for r, c in zip(new, parts, strict=True)}),
         lambda keys: without_columns(index.codes_of(keys), keys),

@@ -129,15 +129,16 @@ class HeadlineMatches:
     def __call__(self, codes: Codes, owners: set[str]) -> set[str]:
         """Stored records that `owners`' codes among `codes` find (and could be joined to)."""
         contained = (codes & CONTAINED) != 0
-        out = self.index.matches(codes[~contained])
         wanted = codes[contained]
         probes = self._titled(owners)
-        per_owner = {k: c[np.isin(c, wanted)] for k, c in self._codes_of(owners).items()}
-        untitled = [c for k, c in per_owner.items() if k not in probes]
-        if untitled:  # a removed record's codes: no title to narrow by
-            out |= self.index.matches(np.concatenate(untitled))
+        per_owner = {k: c[np.isin(c, wanted)] for k, c in self._codes_of(set(probes)).items()}
+        # Codes no titled owner now holds (a removed record's, a re-parsed one's old codes)
+        # have no title to narrow by: followed as they are.
+        covered = np.concatenate([_EMPTY, *per_owner.values()])
+        rest = wanted[~np.isin(wanted, covered)]
+        out = self.index.matches(np.concatenate([codes[~contained], rest]))
         pairs: dict[int, set[str]] = {}  # stored id -> probes whose code found it
-        targets = {k: _targets(c) for k, c in per_owner.items() if k in probes}
+        targets = {k: _targets(c) for k, c in per_owner.items()}
         found = self.index.owners(np.concatenate([_EMPTY, *targets.values()]))
         for k, t in targets.items():
             for code in t.tolist():
