@@ -144,7 +144,7 @@ class HeadlineMatches:
             for code in t.tolist():
                 for i in found.get(code, _EMPTY).tolist():
                     pairs.setdefault(i, set()).add(k)
-        titles = self._titles_by_id(sorted(pairs))
+        titles = {i: (key, title) for i, key, title in _coded_titles(self.db, "id", sorted(pairs))}
         checks = [(probes[k], titles[i][1], i) for i in sorted(titles) for k in sorted(pairs[i])]
         ok = could_be_one_headline([(a, b) for a, b, _ in checks])
         return out | {titles[i][0] for (_, _, i), yes in zip(checks, ok, strict=True) if yes}
@@ -165,16 +165,21 @@ class HeadlineMatches:
             out.update((k, _array(b)) for k, b in self.db.execute(sql, part))
         return out
 
-    def _titles_by_id(self, ids: list[int]) -> dict[int, tuple[str, str]]:
-        """id -> (key, raw title) of the stored records among some record_codes ids."""
-        out: dict[int, tuple[str, str]] = {}
-        for part in _chunks(ids):
-            sql = (
-                "SELECT c.id, c.key, r.title FROM record_codes c JOIN records r ON r.key = c.key"
-                f" WHERE c.id IN ({_in(len(part))})"
-            )
-            out.update((i, (k, t)) for i, k, t in self.db.execute(sql, part))
-        return out
+
+def _coded_titles(
+    db: sqlite3.Connection, by: str, values: list[str] | list[int]
+) -> list[tuple[int, str, str]]:
+    """(record_codes id, key, raw title) of the stored records with codes among some keys
+    (`by` "key") or ids (`by` "id"); a removed record, whose codes are still stored until the
+    ingest replaces them, has no title and is left out."""
+    out: list[tuple[int, str, str]] = []
+    for part in _chunks(values):
+        sql = (
+            "SELECT c.id, c.key, r.title FROM record_codes c JOIN records r ON r.key = c.key"
+            f" WHERE c.{by} IN ({_in(len(part))})"
+        )
+        out += db.execute(sql, part).fetchall()
+    return out
 
 
 def _targets(codes: Codes) -> Codes:
@@ -216,9 +221,8 @@ class TitleColumns:
     def droppable(self, keys: set[str]) -> Codes:
         """Every role's code of the buckets of some records that are columns before and after."""
         titles = [self.fresh[k] for k in keys if k in self.fresh]
-        titles += [
-            t for _, t in self._titles("key", sorted(k for k in keys if k not in self.fresh))
-        ]
+        stored = sorted(k for k in keys if k not in self.fresh)
+        titles += [t for _, _, t in _coded_titles(self.db, "key", stored)]
         buckets = title_buckets(titles)
         self._count(buckets)
         full, prefix = title_codes(buckets)
@@ -272,9 +276,9 @@ class TitleColumns:
         for part in (unknown[lo : lo + step] for lo in range(0, len(unknown), step)):
             if count > TITLE_BUCKET:
                 break
-            found = self._titles("id", part)  # a removed record has no title: not counted
-            rows = title_buckets([t for _, t in found])
-            for (i, _), row in zip(found, rows.tolist(), strict=True):
+            found = _coded_titles(self.db, "id", part)  # a removed record is not counted
+            rows = title_buckets([t for _, _, t in found])
+            for (i, _, _), row in zip(found, rows.tolist(), strict=True):
                 self.rows[int(i)] = (row[0], row[1])
                 count += bucket in row
         return min(count, TITLE_BUCKET + 1)
@@ -286,17 +290,6 @@ class TitleColumns:
             sql = f"SELECT key, id FROM record_codes WHERE key IN ({_in(len(part))})"
             found.update(self.db.execute(sql, part))
         return found
-
-    def _titles(self, by: str, values: list[str] | list[int]) -> list[tuple[str | int, str]]:
-        """(key or id, raw title) of the stored records among some keys or record_codes ids."""
-        out: list[tuple[str | int, str]] = []
-        for part in _chunks(values):
-            sql = (
-                f"SELECT c.{by}, r.title FROM record_codes c JOIN records r ON r.key = c.key"
-                f" WHERE c.{by} IN ({_in(len(part))})"
-            )
-            out += self.db.execute(sql, part).fetchall()
-        return out
 
 
 def stale_keys(db: sqlite3.Connection, fresh: Iterable[str]) -> set[str]:
