@@ -161,10 +161,15 @@ def signatures(items: Sequence[DedupItem], threshold: float) -> Signatures:
         length=length,
         truncated=np.array([is_truncated(it.text) for it in items], dtype=np.bool_),
         title=titles,
-        title_cut=np.array([t.rstrip().endswith(TRUNCATION_MARKERS) for t in titles_raw], bool),
+        title_cut=_cut(titles_raw),
         bands=bands,
         openings=openings,
     )
+
+
+def _cut(titles: Sequence[str]) -> NDArray[np.bool_]:
+    """Which raw titles end with a truncation marker (a listing's cut headline)."""
+    return np.array([t.rstrip().endswith(TRUNCATION_MARKERS) for t in titles], dtype=np.bool_)
 
 
 def _normalized_titles(titles_raw: list[str]) -> list[str]:
@@ -230,7 +235,7 @@ def paired_buckets(titles: Sequence[str]) -> set[int]:
     """The title buckets in which `candidate_pairs` could pair records with these raw titles:
     a full title two of them carry, or a prefix two carry and one of them is cut at."""
     keys = title_buckets(titles)
-    cut = np.array([t.rstrip().endswith(TRUNCATION_MARKERS) for t in titles], dtype=np.bool_)
+    cut = _cut(titles)
     out: set[int] = set()
     for col, need_cut in ((0, False), (1, True)):
         k = keys[:, col]

@@ -166,6 +166,16 @@ class HeadlineMatches:
         return out
 
 
+def _bucket_codes(buckets: NDArray[np.int64]) -> Iterator[tuple[int, int]]:
+    """(bucket, its stored code) for each bucket of some title_buckets rows (-1 = none); a
+    prefix bucket's code in its INDEX form."""
+    full, prefix = title_codes(buckets)
+    for keys, codes in ((buckets[:, 0], full), (buckets[:, 1], prefix)):
+        for bucket, c in zip(keys.tolist(), codes.tolist(), strict=True):
+            if bucket >= 0:
+                yield bucket, c
+
+
 def _coded_titles(
     db: sqlite3.Connection, by: str, values: list[str] | list[int]
 ) -> list[tuple[int, str, str]]:
@@ -225,12 +235,10 @@ class TitleColumns:
         titles += [t for _, _, t in _coded_titles(self.db, "key", stored)]
         buckets = title_buckets(titles)
         self._count(buckets)
-        full, prefix = title_codes(buckets)
         drop: set[int] = set()
-        for k, code in ((buckets[:, 0], full), (buckets[:, 1], prefix)):
-            for bucket, c in zip(k.tolist(), code.tolist(), strict=True):
-                if bucket >= 0 and self.base[bucket] > TITLE_BUCKET:
-                    drop |= {c >> 2 << 2 | INDEX, c >> 2 << 2 | PROBE, c >> 2 << 2 | BOTH}
+        for bucket, c in _bucket_codes(buckets):
+            if self.base[bucket] > TITLE_BUCKET:
+                drop |= {c >> 2 << 2 | INDEX, c >> 2 << 2 | PROBE, c >> 2 << 2 | BOTH}
         return np.array(sorted(drop), dtype=np.int64)
 
     def columns(self, records: dict[str, str]) -> set[int]:
@@ -248,12 +256,7 @@ class TitleColumns:
 
     def _count(self, buckets: NDArray[np.int64]) -> None:
         """Fill `base` for the buckets of some title_buckets rows (-1 = none)."""
-        full, prefix = title_codes(buckets)
-        wanted: dict[int, int] = {}  # bucket -> its code (INDEX form for a prefix)
-        for k, code in ((buckets[:, 0], full), (buckets[:, 1], prefix)):
-            for bucket, c in zip(k.tolist(), code.tolist(), strict=True):
-                if bucket >= 0 and bucket not in self.base:
-                    wanted[bucket] = c
+        wanted = {b: c for b, c in _bucket_codes(buckets) if b not in self.base}
         if not wanted:
             return
         owners = self.index.owners(np.array(sorted(set(wanted.values())), dtype=np.int64))
