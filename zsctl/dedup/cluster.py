@@ -120,6 +120,7 @@ class Signatures:
     truncated: NDArray[np.bool_]  # body ends with a truncation marker
     title: list[str]  # normalised title, tag stripped
     title_cut: NDArray[np.bool_]  # title ends with a truncation marker
+    buckets: NDArray[np.int64]  # (n, 2) title bucket keys (full title, prefix); -1 = none
     bands: tuple[NDArray[np.int64], NDArray[np.int64]]  # (n, bands) per family; -1 = none
     openings: NDArray[np.int64]  # (n, WINDOWS, WINDOW_HASHES); -1 where the text is too short
 
@@ -162,6 +163,7 @@ def signatures(items: Sequence[DedupItem], threshold: float) -> Signatures:
         truncated=np.array([is_truncated(it.text) for it in items], dtype=np.bool_),
         title=titles,
         title_cut=_cut(titles_raw),
+        buckets=_bucket_keys(titles),
         bands=bands,
         openings=openings,
     )
@@ -206,7 +208,7 @@ def _title_key(title: str) -> int:
 def _title_keys(sig: Signatures, comparable: NDArray[np.bool_]) -> NDArray[np.int64]:
     """(n, 3): full-title key, prefix key, and the prefix key again for a cut title; -1 = none."""
     out = np.full((len(sig.title), 3), -1, dtype=np.int64)
-    out[:, :2] = _bucket_keys(sig.title)
+    out[:, :2] = sig.buckets
     out[~comparable, :2] = -1
     cut = sig.title_cut & (out[:, 1] >= 0)
     out[cut, 2] = out[cut, 1]
@@ -231,10 +233,10 @@ def title_buckets(titles: Sequence[str]) -> NDArray[np.int64]:
     return _bucket_keys(_normalized_titles([strip_tag(t) for t in titles]))
 
 
-def paired_buckets(titles: Sequence[str]) -> set[int]:
-    """The title buckets in which `candidate_pairs` could pair records with these raw titles:
-    a full title two of them carry, or a prefix two carry and one of them is cut at."""
-    keys = title_buckets(titles)
+def paired_buckets(titles: Sequence[str], keys: NDArray[np.int64]) -> set[int]:
+    """The title buckets in which `candidate_pairs` could pair records with these raw titles
+    (`keys`: their `title_buckets` rows): a full title two of them carry, or a prefix two
+    carry and one of them is cut at."""
     cut = _cut(titles)
     out: set[int] = set()
     for col, need_cut in ((0, False), (1, True)):
@@ -584,7 +586,7 @@ def cluster_signed(
     band_list = [fam[:, b] for fam in csig.bands for b in range(fam.shape[1])]
     near = verify_near(band_list, sets, threshold, uf, _cut_headlines_agree(csig))
     comparable = np.ones(len(canon), dtype=np.bool_)
-    columns = generic_titles(_bucket_keys(sig.title)) | set(generic)
+    columns = generic_titles(sig.buckets) | set(generic)
     pairs = candidate_pairs(csig, comparable, _roots(uf), columns)
     best = verify_contained(pairs, csig, sets, texts, containment)
     contained = [(s, a, score) for s, (a, score) in sorted(best.items())]
@@ -603,6 +605,7 @@ def _subset(sig: Signatures, rows: list[int]) -> Signatures:
         truncated=sig.truncated[idx],
         title=[sig.title[i] for i in rows],
         title_cut=sig.title_cut[idx],
+        buckets=sig.buckets[idx],
         bands=(sig.bands[0][idx], sig.bands[1][idx]),
         openings=sig.openings[idx],
     )

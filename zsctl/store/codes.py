@@ -243,13 +243,14 @@ class TitleColumns:
 
     def columns(self, records: dict[str, str]) -> set[int]:
         """The buckets some records (key -> raw title) could pair in that are columns after."""
-        paired = paired_buckets(list(records.values()))
+        keys, titles = list(records), list(records.values())
+        buckets = title_buckets(titles)
+        paired = paired_buckets(titles, buckets)
         if not paired:
             return set()
-        ids = self._ids([k for k in records if k not in self.fresh])
-        rows = title_buckets([records[k] for k in ids])
-        self.rows.update(zip(ids.values(), map(tuple, rows.tolist()), strict=True))
-        buckets = title_buckets(list(records.values()))
+        at = {k: i for i, k in enumerate(keys)}
+        for key, i in self._ids([k for k in keys if k not in self.fresh]).items():
+            self.rows[i] = (int(buckets[at[key], 0]), int(buckets[at[key], 1]))
         self._count(np.where(np.isin(buckets, list(paired)), buckets, -1))
         after = self.fresh_count.get
         return {b for b in paired if self.base[b] + after(b, 0) > TITLE_BUCKET}
