@@ -405,9 +405,23 @@ def test_batched_containment_scores_equal_one_pair_at_a_time(corpus: shapes.Corp
     cut = np.flatnonzero(sig.truncated).tolist()[:30]  # the opening clause: every cut text
     pairs += [[s, a] for s in cut for a in range(n) if a != s][:3000]
     sets.need({u for p in pairs for u in p})
-    assert c._contained(sig, sets, texts, pairs) == [
-        _contained_one_at_a_time(sig, sets, texts, s, a) for s, a in pairs
+    reference = [_contained_one_at_a_time(sig, sets, texts, s, a) for s, a in pairs]
+    clauses = [c._clause(sig, s, a) for s, a in pairs]
+    kept = [(s, a, k) for (s, a), k in zip(pairs, clauses, strict=True) if k]
+    assert c._contained(sig, sets, texts, kept) == [
+        score for score, k in zip(reference, clauses, strict=True) if k
     ]
+    assert all(score == 0.0 for score, k in zip(reference, clauses, strict=True) if not k)
+    # The whole stage, with a cache small enough to evict between chunks: each snippet's
+    # best container as the reference ranks them (score, then the longer, then the lower).
+    best: dict[int, tuple[float, int, int]] = {}
+    for (s, a), score in zip(pairs, reference, strict=True):
+        rank = (-score, -int(sig.length[a]), a)
+        if score >= 0.9 and (s not in best or rank < best[s]):
+            best[s] = rank
+    with mock.patch.object(c, "_SET_CACHE", 16), mock.patch.object(c, "_CHUNK", 8):
+        found = c.verify_contained(np.array(pairs), sig, c._Sets(texts), texts, 0.9)
+    assert found == {s: (a, -neg) for s, (neg, _, a) in best.items()}
 
 
 def test_a_cut_snippet_joins_only_a_text_under_a_headline_it_could_have() -> None:
