@@ -376,7 +376,7 @@ def _contained_one_at_a_time(sig, sets, texts, s: int, a: int) -> float:  # type
     small = sets[s]
     if len(small) == 0:
         return 0.0
-    if c._titles_match(sig, s, a):
+    if c._titles_match(sig.title[s], sig.title[a], sig.title_cut[s], sig.title_cut[a]):
         return _intersection_size(small, sets[a]) / len(small)
     if not sig.truncated[s] or not c._titles_compatible(sig.title[s], sig.title[a]):
         return 0.0
@@ -406,7 +406,11 @@ def test_batched_containment_scores_equal_one_pair_at_a_time(corpus: shapes.Corp
     pairs += [[s, a] for s in cut for a in range(n) if a != s][:3000]
     sets.need({u for p in pairs for u in p})
     reference = [_contained_one_at_a_time(sig, sets, texts, s, a) for s, a in pairs]
-    clauses = [c._clause(sig, s, a) for s, a in pairs]
+    heads = c._Headlines()  # one for all pairs, as _clauses asks it
+    assert [heads.compatible(sig.title[s], sig.title[a]) for s, a in pairs] == [
+        c._titles_compatible(sig.title[s], sig.title[a]) for s, a in pairs
+    ]
+    clauses = c._clauses(sig, np.array(pairs, dtype=np.int64).reshape(-1, 2)).tolist()
     kept = [(s, a, k) for (s, a), k in zip(pairs, clauses, strict=True) if k]
     assert c._contained(sig, sets, texts, kept) == [
         score for score, k in zip(reference, clauses, strict=True) if k
