@@ -412,3 +412,36 @@ def test_many_items_batches_and_copies(dash003: list[str]) -> None:
     assert len(clusters) == len(bodies)
     for c in clusters:
         assert len({truth[k] for k in c.members}) == 1
+
+
+def _near_candidates_bucket_by_bucket(band: np.ndarray, roots: np.ndarray) -> list[list[int]]:
+    """Stage 2 (near) as first written: each bucket's pairs, unless one component holds it."""
+    buckets: dict[int, list[int]] = {}
+    for i, key in enumerate(band.tolist()):
+        if key >= 0:
+            buckets.setdefault(key, []).append(i)
+    pairs = [
+        [i, j]
+        for members in buckets.values()
+        if len({int(roots[m]) for m in members}) > 1
+        for x, i in enumerate(members)
+        for j in members[x + 1 :]
+    ]
+    return sorted(pairs)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.integers(-1, 12), min_size=0, max_size=80),
+    st.lists(st.integers(0, 5), min_size=80, max_size=80),
+)
+def test_near_candidates_are_every_pair_of_a_mixed_bucket(
+    keys: list[int], comps: list[int]
+) -> None:
+    from zsctl.dedup.cluster import near_candidates
+
+    band = np.array(keys, dtype=np.int64)
+    roots = np.array(comps[: len(keys)], dtype=np.int64)
+    found = near_candidates(band, roots)
+    assert found.shape[1] == 2
+    assert found.tolist() == _near_candidates_bucket_by_bucket(band, roots)

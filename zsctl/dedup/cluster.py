@@ -283,12 +283,28 @@ def near_candidates(band: NDArray[np.int64], roots: NDArray[np.int64]) -> NDArra
     """Stage 2 (near), one band: every pair sharing the band key, sorted by (i, j).
 
     A bucket whose members are already in one component (`roots`) adds nothing: Kruskal's
-    rule would skip all its pairs.
+    rule would skip all its pairs. Vectorised over the buckets, by bucket size: bucket by
+    bucket, ~55,000 buckets cost ~4 s of numpy calls at 100,000 records.
     """
-    runs = [r for r in _bucket_runs(band) if np.any(roots[r] != roots[r[0]])]
-    if not runs:
+    idx = np.flatnonzero(band >= 0)
+    order = idx[np.argsort(band[idx], kind="stable")]  # by key, members ascending
+    if len(order) < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.concatenate([_all_pairs(r) for r in runs])
+    keys = band[order]
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    sizes = np.diff(np.append(starts, len(order)))
+    r = roots[order]
+    mixed = np.minimum.reduceat(r, starts) != np.maximum.reduceat(r, starts)
+    keep = (sizes >= 2) & mixed
+    starts, sizes = starts[keep], sizes[keep]
+    if not len(starts):
+        return np.zeros((0, 2), dtype=np.int64)
+    out = []
+    for m in np.unique(sizes).tolist():  # all buckets of one size at once
+        rows = order[starts[sizes == m][:, None] + np.arange(m)]  # (buckets, m)
+        a, b = np.triu_indices(m, k=1)
+        out.append(np.stack([rows[:, a].reshape(-1), rows[:, b].reshape(-1)], axis=1))
+    pairs = np.concatenate(out)
     return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
 
 
