@@ -212,6 +212,26 @@ def test_python_encoding_round_trips_and_matches_numpy_choice(values: set[int]) 
     assert blob == build.encode(np.array(sorted(values), dtype=np.uint32))
 
 
+@settings(max_examples=120, deadline=None)
+@given(
+    st.dictionaries(
+        st.integers(0, 40),
+        st.sets(st.integers(0, 3_000), min_size=1, max_size=300)
+        | st.builds(lambda a, n: set(range(a, a + n)), st.integers(0, 70_000), st.integers(1, 400)),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_a_batchs_lists_are_each_encoded_as_alone(lists: dict[int, set[int]]) -> None:
+    # Bitmaps and deltas of every width, made for a batch's lists at once: each list's
+    # chunk is what encode() makes of it alone.
+    codes = np.array([c for c in sorted(lists) for _ in lists[c]], dtype=np.uint64)
+    docs = np.array([n for c in sorted(lists) for n in sorted(lists[c])], dtype=np.uint32)
+    found, chunks = build._encode_runs(codes, docs)
+    assert found.tolist() == sorted(lists)
+    assert chunks == [build.encode(np.array(sorted(lists[c]), dtype=np.uint32)) for c in found]
+
+
 def test_a_very_long_term_is_still_answered(search_db: sqlite3.Connection) -> None:
     import random
 

@@ -123,21 +123,50 @@ def _encode_runs(codes: NDArray[Any], docs: Postings) -> tuple[NDArray[Any], lis
     spans = docs[ends - 1].astype(np.int64) - firsts + 1
     bitmap = (spans + 7) // 8 < counts * width
     packed = {w: deltas.astype(t).tobytes() for w, t in _DELTA_TYPES.items() if (width == w).any()}
+    bits, offsets = _bitmaps(docs, starts, counts, firsts, spans, bitmap)
+    sizes = (spans + 7) // 8
     chunks: list[bytes] = []
     pack = HEADER.pack
-    for lo, hi, w, first, as_bitmap in zip(
+    for lo, hi, w, first, at, size in zip(
         starts.tolist(),
         ends.tolist(),
         width.tolist(),
         firsts.tolist(),
-        bitmap.tolist(),
+        offsets.tolist(),
+        sizes.tolist(),
         strict=True,
     ):
-        if as_bitmap:
-            chunks.append(encode(docs[lo:hi]))
+        if at >= 0:
+            chunks.append(pack(BITMAP, first, size) + bits[at : at + size])
         else:
             chunks.append(pack(w, first, hi - lo) + packed[w][lo * w : hi * w])
     return codes[starts], chunks
+
+
+def _bitmaps(
+    docs: Postings,
+    starts: NDArray[Any],
+    counts: NDArray[Any],
+    firsts: NDArray[np.int64],
+    spans: NDArray[np.int64],
+    chosen: NDArray[np.bool_],
+) -> tuple[bytes, NDArray[np.int64]]:
+    """The bitmap payloads of the `chosen` lists as one bytes object, and each list's offset
+    into it (-1 where not chosen): what `encode` makes one list at a time (one numpy call
+    chain for each of ~3,700 dense lists a batch: ~6 s at 100,000 articles)."""
+    offsets = np.full(len(starts), -1, dtype=np.int64)
+    which = np.flatnonzero(chosen)
+    if not len(which):
+        return b"", offsets
+    nbytes = (spans[which] + 7) // 8
+    offsets[which] = np.cumsum(nbytes) - nbytes
+    lens = counts[which].astype(np.int64)
+    inside = np.arange(int(lens.sum()), dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
+    rows = np.repeat(starts[which].astype(np.int64), lens) + inside
+    at = np.repeat(offsets[which] * 8 - firsts[which], lens) + docs[rows].astype(np.int64)
+    flags = np.zeros(int(nbytes.sum()) * 8, dtype=np.uint8)
+    flags[at] = 1
+    return np.packbits(flags, bitorder="little").tobytes(), offsets
 
 
 def _batches(rows: Iterable[tuple[int, str]]) -> Iterator[tuple[list[int], list[str]]]:
