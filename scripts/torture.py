@@ -7,8 +7,9 @@ Each experiment runs the real CLI in subprocesses (tests/attack_kit.py) and chec
 person would check afterwards. Experiments take turns until the time is up:
 
 - kill:     `kill -9` of an update or a first ingest at a random moment; the corpus is then
-            the old one or the new one (or, on a first ingest, an unfinished one that readers
-            name as such), and the next ingest equals a fresh full ingest byte for byte.
+            the old one or the new one (or, on a first ingest, none yet: it is built beside
+            the corpus and moved in), and the next ingest equals a fresh full ingest byte
+            for byte.
 - signal:   SIGINT to the job or SIGTERM to the process at a random moment; exit 130/143 and
             "interrupted; the corpus was not changed" with the old corpus, or a finished run.
 - swap:     a listed dump renamed to a symlink to an outside file at a random moment of a

@@ -292,6 +292,19 @@ ing.ingest(Path(sys.argv[1]), Path(sys.argv[2]))
 """
 
 
+def _kill_after_writing(seeds: Path, corpus: Path, flag: Path, *extra: str) -> None:
+    """Run KILLER and kill -9 it once its articles are written, before the commit."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLER, str(seeds), str(corpus), str(flag), *extra]
+    )
+    deadline = time.monotonic() + 60
+    while not flag.exists():
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("workers", [False, True])
 def test_sigkill_mid_ingest_leaves_old_corpus(tmp_path: Path, workers: bool) -> None:
@@ -303,17 +316,51 @@ def test_sigkill_mid_ingest_leaves_old_corpus(tmp_path: Path, workers: bool) -> 
     _write_seeds(tmp_path, dumps)
     flag = tmp_path / "flag"
     # With workers, the killed ingest's worker processes must not keep its lock.
-    argv = [sys.executable, "-c", KILLER, str(seeds), str(corpus), str(flag)]
-    proc = subprocess.Popen(argv + (["1"] if workers else []))
-    deadline = time.monotonic() + 60
-    while not flag.exists():
-        assert time.monotonic() < deadline and proc.poll() is None
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    _kill_after_writing(seeds, corpus, flag, *(["1"] if workers else []))
     assert _articles(corpus) == before  # readable, and the old content
     stats = ingest(seeds, corpus)  # the next ingest succeeds: the lock is free
     assert stats.articles == 2 and _articles(corpus) != before
+
+
+def _building_files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".building" in p.name)
+
+
+def test_a_first_ingest_is_moved_into_place_in_wal_mode(tmp_path: Path) -> None:
+    corpus = tmp_path / "c.db"
+    ingest(_write_seeds(tmp_path, _variants()), corpus)
+    assert _building_files(tmp_path) == []
+    with sqlite3.connect(corpus) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # readers keep reading
+    assert len(_articles(corpus)) == 2
+    again = ingest(_write_seeds(tmp_path, _variants()), corpus)  # later ingests: in place
+    assert (again.parsed, again.written) == (0, 0)
+
+
+def test_a_failed_first_ingest_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr("zsctl.dedup.stage.run", full_disk)
+    corpus = tmp_path / "c.db"
+    with pytest.raises(CorpusError, match="nothing was changed"):
+        ingest(_write_seeds(tmp_path, _variants()), corpus)
+    assert not corpus.exists() and _building_files(tmp_path) == []
+
+
+@pytest.mark.slow
+def test_sigkill_mid_first_ingest_leaves_no_corpus(tmp_path: Path) -> None:
+    seeds = _write_seeds(tmp_path, _variants())
+    corpus = tmp_path / "c.db"
+    flag = tmp_path / "flag"
+    _kill_after_writing(seeds, corpus, flag)
+    assert not corpus.exists() and _building_files(tmp_path)  # the half-built file, beside it
+    with pytest.raises(CorpusError, match="no corpus at"):
+        connect_read(corpus)
+    stats = ingest(seeds, corpus)  # clears what the killed one left, and builds
+    assert stats.articles == 2 and _building_files(tmp_path) == []
 
 
 def test_older_schema_is_set_aside_and_rebuilt(tmp_path: Path) -> None:

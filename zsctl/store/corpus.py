@@ -219,8 +219,10 @@ def _refuse_pending_wal(path: Path) -> None:
         )
 
 
-def connect_write(path: Path) -> sqlite3.Connection:
-    """Open (creating if needed) the corpus for an ingest; WAL lets readers keep reading."""
+def connect_write(path: Path, journal: str = "WAL") -> sqlite3.Connection:
+    """Open (creating if needed) the corpus for an ingest; WAL lets readers keep reading.
+
+    `journal`: the journal mode of a file created now (a first ingest builds in "DELETE")."""
     _writable_folder(path)
     _refuse_hard_links(path)
     try:
@@ -231,7 +233,7 @@ def connect_write(path: Path) -> sqlite3.Connection:
         # added ~130 MB to the ingest's peak RSS and no speed.
         db.execute("PRAGMA cache_size = -131072")
         if db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
-            _create(db)  # new, or the empty file of a first ingest that was stopped
+            _create(db, journal)  # new, or the empty file of a first ingest that was stopped
         _check_version(db, path)
     except sqlite3.DatabaseError as exc:
         raise CorpusError(_sqlite_problem(path, exc, writing=True), path=str(path)) from None
@@ -302,9 +304,9 @@ def _os_problem(path: Path, exc: OSError, doing: str) -> str:
     return f"cannot {doing} {path}: {exc.strerror}; {fix}"
 
 
-def _create(db: sqlite3.Connection) -> None:
+def _create(db: sqlite3.Connection, journal: str = "WAL") -> None:
     """Create the schema in one transaction: a failed first ingest leaves an empty file."""
-    db.execute("PRAGMA journal_mode = WAL")
+    db.execute(f"PRAGMA journal_mode = {journal}")
     db.executescript(
         f"BEGIN; PRAGMA application_id = {APPLICATION_ID};"
         + SCHEMA
@@ -361,6 +363,53 @@ def connect_for_ingest(path: Path) -> tuple[sqlite3.Connection, Path | None]:
         except OSError as exc:
             raise CorpusError(_os_problem(path, exc, "set aside"), path=str(path)) from None
         return connect_write(path), aside
+
+
+def building_path(path: Path) -> Path:
+    """Where a first ingest builds the corpus, beside it, before moving it into place."""
+    return path.with_name(f".{path.name}.building")
+
+
+def connect_building(path: Path) -> sqlite3.Connection:
+    """A first ingest's corpus, new, at `building_path(path)`, in rollback-journal mode.
+
+    Nothing reads a corpus that does not exist yet, so its one big transaction needs no
+    write-ahead log: in WAL mode every page was written twice, to the log and then by the
+    checkpoint at COMMIT (~900 MB, 3.8 s of a 100,000-record first ingest; 0.9 s without).
+    Left over from a first ingest that was killed, the file is removed first.
+    """
+    build = building_path(path)
+    for name in (path.name + "-wal", path.name + "-shm", build.name, build.name + "-journal"):
+        with suppress(FileNotFoundError):
+            path.with_name(name).unlink()  # orphans: there is no corpus they belong to
+    return connect_write(build, journal="DELETE")
+
+
+def publish_building(db: sqlite3.Connection, path: Path, committed: bool) -> None:
+    """Close a first ingest's corpus; when it committed, switch it to WAL (for readers and
+    the next ingests) and move it into place, atomically; else remove it."""
+    build = building_path(path)
+    try:
+        if committed:
+            db.execute("PRAGMA journal_mode = WAL")
+    finally:
+        db.close()
+    if not committed:
+        for name in (build.name, build.name + "-journal"):
+            with suppress(FileNotFoundError):
+                path.with_name(name).unlink()
+        return
+    try:
+        os.replace(build, path)
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)  # the rename survives a power cut
+        finally:
+            os.close(folder)
+    except OSError as exc:
+        raise CorpusError(
+            _os_problem(path, exc, "move the new corpus to"), path=str(path)
+        ) from None
 
 
 def rebuild_hint(path: Path, why: str) -> str:
