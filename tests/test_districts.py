@@ -1119,3 +1119,16 @@ def test_resolving_a_name_needs_no_matcher() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.split() == ["滨海新区", "False", "False"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 10_000), min_size=1, max_size=40), st.text(max_size=30))
+def test_the_dfa_matcher_finds_what_the_nfa_finds(picks: list[int], filler: str) -> None:
+    # Leftmost-longest over text made of gazetteer aliases, overlapping and cut, plus noise.
+    import ahocorasick_rs
+
+    gaz = load_gazetteer()
+    names = gaz._aliases
+    text = filler.join(names[p % len(names)][: 1 + p % 5] + names[p % len(names)] for p in picks)
+    nfa = ahocorasick_rs.AhoCorasick(names, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+    assert gaz._matcher.find_matches_as_indexes(text) == nfa.find_matches_as_indexes(text)

@@ -842,7 +842,12 @@ def _matcher(names: Sequence[str]) -> ahocorasick_rs.AhoCorasick:
     """
     import ahocorasick_rs  # only when text is matched: --district needs the lookup table alone
 
-    return ahocorasick_rs.AhoCorasick(names, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+    # A DFA (built in ~7 ms, ~3 MB): 0.39 -> 0.24 s for 10,000 article bodies, same matches.
+    return ahocorasick_rs.AhoCorasick(
+        names,
+        matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
+        implementation=ahocorasick_rs.Implementation.DFA,
+    )
 
 
 def _lookup_tables(entries: Sequence[Entry], source: str) -> tuple[dict[str, str], dict[str, str]]:
