@@ -43,7 +43,20 @@ def _pair_codes(cps: NDArray[np.uint64]) -> NDArray[np.uint64]:
     return ((cps[:-1] + np.uint64(PAIR_OFFSET)) << np.uint64(CHAR_BITS)) | cps[1:]
 
 
-def gram_pairs(rowids: Sequence[int], texts: Sequence[str]) -> tuple[NDArray[Any], Postings]:
+_JoinedText = tuple[NDArray[np.uint64], NDArray[np.uint64]]  # code points, text of each
+
+
+def _joined(texts: Sequence[str]) -> _JoinedText:
+    """A batch's code points end to end (ASCII capitals folded), and each one's text number:
+    made once a batch for both its gram and its phrase lists."""
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    cps = _codepoints("".join(texts))
+    return cps, np.repeat(np.arange(len(texts), dtype=np.uint64), lengths)
+
+
+def gram_pairs(
+    rowids: Sequence[int], texts: Sequence[str], joined: _JoinedText | None = None
+) -> tuple[NDArray[Any], Postings]:
     """Every distinct (gram code, rowid) of the texts, sorted by code then rowid.
 
     Characters come first (every pair code is above every code point): those of a batch
@@ -55,9 +68,7 @@ def gram_pairs(rowids: Sequence[int], texts: Sequence[str]) -> tuple[NDArray[Any
         return np.zeros(0, dtype=np.uint64), _EMPTY
     if len(texts) > 1 << _DOC_BITS:
         raise ValueError(f"at most {1 << _DOC_BITS} texts per batch")
-    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-    cps = _codepoints("".join(texts))
-    doc = np.repeat(np.arange(len(texts), dtype=np.uint64), lengths)
+    cps, doc = joined or _joined(texts)
     same = doc[:-1] == doc[1:]  # pairs never span two texts
     pairs = unique_sorted((_pair_codes(cps)[same] << _DOC_BITS) | doc[:-1][same])
     keys = np.concatenate((_char_keys(cps, doc, len(texts)), pairs))
@@ -190,8 +201,10 @@ _Lists = tuple[NDArray[Any], list[bytes]]  # codes (sorted) and each one's chunk
 
 def _both_of(job: tuple[list[str], tuple[list[int], list[str]]]) -> tuple[_Lists, _Lists]:
     """In a worker: a batch's gram chunks and its phrase chunks (the texts cross over once)."""
-    phrases, batch = job
-    return batch_chunks(*batch), _table_for(tuple(phrases)).chunks(*batch)
+    phrases, (rowids, texts) = job
+    joined = _joined(texts)
+    grams_of = _encode_runs(*gram_pairs(rowids, texts, joined))
+    return grams_of, _table_for(tuple(phrases)).chunks(rowids, texts, joined)
 
 
 @lru_cache(maxsize=1)
@@ -382,9 +395,7 @@ def choose_phrases(texts: Sequence[str]) -> list[str]:
     least = max(2, int(np.ceil(PHRASE_SHARE * len(texts))))
     if len(texts) < least:
         return []
-    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-    cps = _codepoints("".join(texts))
-    doc = np.repeat(np.arange(len(texts), dtype=np.uint64), lengths)
+    cps, doc = _joined(texts)
     same = np.append(doc[:-1] == doc[1:], False)
     pair = np.append(_pair_codes(cps), np.uint64(0))
     good = same & (cps != _NL) & (np.roll(cps, -1) != _NL)
@@ -462,14 +473,12 @@ class PhraseTable:
         self.tri_at, self.quad_at = _Lookup(self.tri), _Lookup(self.quad)
 
     def chunks(
-        self, rowids: Sequence[int], texts: Sequence[str]
+        self, rowids: Sequence[int], texts: Sequence[str], joined: _JoinedText | None = None
     ) -> tuple[NDArray[Any], list[bytes]]:
         """Indexes into `phrases` found in the batch, and each one's chunk of rowids."""
         if not texts or not self.phrases:
             return np.zeros(0, dtype=np.uint64), []
-        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-        cps = _codepoints("".join(texts))
-        doc = np.repeat(np.arange(len(texts), dtype=np.uint64), lengths)
+        cps, doc = joined or _joined(texts)
         n = len(cps)
         if n < 3:
             return np.zeros(0, dtype=np.uint64), []
