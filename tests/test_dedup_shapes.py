@@ -18,6 +18,7 @@ from pathlib import Path
 from unittest import mock
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -270,6 +271,30 @@ def test_one_more_item_under_a_column_re_clusters_only_itself(tmp_path: Path) ->
         assert stats.reclustered == 1  # not the column's other records
         ingest(shapes.write_seeds(tmp_path / "full", more), tmp_path / "full.db")
     assert export_bytes(tmp_path / "inc.db") == export_bytes(tmp_path / "full.db")
+
+
+@pytest.mark.parametrize("change", ["removed", "edited"])
+def test_removing_or_editing_an_item_under_a_column_re_clusters_only_its_own(
+    tmp_path: Path, change: str
+) -> None:
+    # The removed or re-parsed record's old codes hold its title's: looked up, they would
+    # pull in the whole column (its old title is read before its row is deleted).
+    c = shapes.Corpus()
+    shapes.add_column(c, random.Random(11), 30, "col")  # records in several dumps
+    dumps = {name: shapes.render(part) for name, part in c.dumps().items()}
+    name = sorted(dumps)[0]
+    after = dict(dumps)
+    if change == "removed":
+        del after[name]
+    else:
+        after[name] = shapes.render(list(reversed(c.dumps()[name])), day=2)
+    with columns_over(5):
+        ingest(shapes.write_seeds(tmp_path / "inc", dumps), tmp_path / "inc.db")
+        stats = ingest(shapes.write_seeds(tmp_path / "inc", after), tmp_path / "inc.db")
+        ingest(shapes.write_seeds(tmp_path / "full", after), tmp_path / "full.db")
+    assert export_bytes(tmp_path / "inc.db") == export_bytes(tmp_path / "full.db")
+    own = len(c.dumps()[name]) if change == "edited" else 0
+    assert stats.reclustered <= own + 2, stats.reclustered  # not the column's other records
 
 
 def test_retitling_a_record_out_of_a_column_re_clusters_the_column(tmp_path: Path) -> None:

@@ -223,7 +223,8 @@ def _stages(
     by_file = {e.file: e for e in entries}
     gone = sorted(set(known) - set(by_file))
     stats.removed = len(gone)
-    writes.remove_dumps(db, gone)
+    replaced: dict[str, str] = {}  # key -> title of each stored record deleted or re-parsed
+    writes.remove_dumps(db, gone, replaced)
     # 2. read+parse and 3. records: written as they arrive, so parsed dumps are not all
     # held in memory at once; bodies wait in `fresh` until clustering has chosen.
     fresh: dict[str, str] = {}
@@ -235,7 +236,8 @@ def _stages(
         stats.problems[os.path.join(seeds, outcome.file)] = outcome.problems  # no Path: 23k
         _account(outcome, stats, progress, len(entries))
         if outcome.summary is not None:
-            fresh.update(writes.write_dump(db, by_file[outcome.file], outcome))
+            was = replaced if outcome.file in known else None
+            fresh.update(writes.write_dump(db, by_file[outcome.file], outcome, was))
         elif outcome.unchanged and outcome.stat is not None:
             restat += writes.restat(db, outcome.file, outcome.stat, known[outcome.file])
     now["seeds"] = str(seeds.resolve())  # show --raw reads the dumps from there
@@ -251,7 +253,7 @@ def _stages(
         return True
     # 4. dedup and 5. articles: only the clusters the change touches are recomputed.
     full = writes.meta(db, "threshold") != repr(threshold)
-    out = stage.run(db, fresh, threshold, full=full, progress=progress)
+    out = stage.run(db, fresh, threshold, full=full, progress=progress, replaced=replaced)
     del fresh
     done = out.done
     stats.records, stats.articles = out.records, out.articles

@@ -53,8 +53,10 @@ def run(
     *,
     full: bool,
     progress: Progress | None = None,
+    replaced: dict[str, str] | None = None,
 ) -> DedupOutcome:
-    """Bring the articles in line with the records after `fresh` (key -> body) were stored."""
+    """Bring the articles in line with the records after `fresh` (key -> body) were stored;
+    `replaced`: the titles the stored records deleted or re-parsed had (key -> title)."""
     report = progress or (lambda phase, done, total, info: None)
     present = writes.count_existing(db)[0]
     report("cluster", 0, None, "")
@@ -62,7 +64,7 @@ def run(
     replacing: set[str] | None = None
     columns: set[int] = set()
     if not full:
-        plan = _plan(db, fresh, threshold)
+        plan = _plan(db, fresh, threshold, replaced or {})
         redo, replacing, stale = plan.redo, plan.replacing, plan.stale
         if len(redo) > FULL_SHARE * present:
             redo = replacing = None
@@ -112,28 +114,33 @@ class _Plan:
     titles: codes.TitleColumns
 
 
-def _plan(db: sqlite3.Connection, fresh: dict[str, str], threshold: float) -> _Plan:
+def _plan(
+    db: sqlite3.Connection, fresh: dict[str, str], threshold: float, replaced: dict[str, str]
+) -> _Plan:
     """Which stored clusters the change can alter (`cluster.affected`), by stored codes.
 
     A title bucket that is a column before and after the change links nothing either time,
     so its code is not looked up: one new "一周要闻" item would otherwise re-cluster every
     record under that title (7,481 of 8,426 re-clustered for one 10-record dump at 100,000).
+    That holds for the old codes of a removed or re-parsed record too, by its old title
+    (`replaced`); one whose old title is not known has its codes followed as they are.
     """
     stale = codes.stale_keys(db, fresh)
     new, _ = writes.load_records(db, fresh, set(fresh))
     items = [DedupItem(r.key, r.title, r.body) for r in new]
     parts = record_codes(signatures(items, threshold)) if items else []
     index = codes.StoredCodes(db)
-    titles = codes.TitleColumns(db, index, {r.key: r.title for r in new})
+    titles = codes.TitleColumns(db, index, {r.key: r.title for r in new}, replaced)
 
     def without_columns(found: Codes, keys: set[str]) -> Codes:
         return found[~np.isin(found, titles.droppable(keys))]
 
     empty = np.zeros(0, np.int64)
     seed: Codes = np.concatenate([empty, *parts])
+    old = without_columns(index.codes_of(stale), stale)  # by their old titles, `replaced`
     touched = affected(
-        # The stale records' codes are their old ones: followed as they are (no owner).
-        [(without_columns(seed, set(fresh)), set(fresh)), (index.codes_of(stale), set())],
+        # The stale records' codes are their old ones: followed with no owner (no headline).
+        [(without_columns(seed, set(fresh)), set(fresh)), (old, set())],
         stale,
         codes.HeadlineMatches(db, index, {r.key: c for r, c in zip(new, parts, strict=True)}),
         lambda keys: without_columns(index.codes_of(keys), keys),

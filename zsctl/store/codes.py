@@ -218,9 +218,16 @@ class TitleColumns:
     code can also be some other code: its owners are narrowed to the bucket by their titles.
     """
 
-    def __init__(self, db: sqlite3.Connection, index: StoredCodes, fresh: dict[str, str]):
+    def __init__(
+        self,
+        db: sqlite3.Connection,
+        index: StoredCodes,
+        fresh: dict[str, str],
+        replaced: dict[str, str] | None = None,
+    ):
         self.db, self.index = db, index
         self.fresh = fresh  # key -> raw title of every fresh record
+        self.replaced = replaced or {}  # key -> old title of a removed or re-parsed record
         keys = title_buckets(list(fresh.values()))
         values, counts = np.unique(keys[keys >= 0], return_counts=True)
         self.fresh_count = dict(zip(values.tolist(), counts.tolist(), strict=True))
@@ -229,10 +236,20 @@ class TitleColumns:
         self.rows: dict[int, tuple[int, int]] = {}  # unchanged stored record id -> buckets
 
     def droppable(self, keys: set[str]) -> Codes:
-        """Every role's code of the buckets of some records that are columns before and after."""
+        """Every role's code of the buckets of some records that are columns before and after.
+
+        A bucket that is a column before and after links nothing, whichever record's codes
+        hold it: a re-parsed record's stored (old) codes are matched against its old title and
+        its new one, a removed record's against its old title."""
         titles = [self.fresh[k] for k in keys if k in self.fresh]
-        stored = sorted(k for k in keys if k not in self.fresh)
+        titles += [self.replaced[k] for k in keys if k in self.replaced]
+        stored = sorted(k for k in keys if k not in self.fresh and k not in self.replaced)
         titles += [t for _, _, t in _coded_titles(self.db, "key", stored)]
+        return self.dropped(titles)
+
+    def dropped(self, titles: list[str]) -> Codes:
+        """Every role's code of the buckets of some raw titles that are columns before and
+        after (a removed record's old title too: its bucket's unchanged records decide)."""
         buckets = title_buckets(titles)
         self._count(buckets)
         drop: set[int] = set()

@@ -62,15 +62,34 @@ def count_existing(db: sqlite3.Connection) -> tuple[int, int]:
     return int(records), int(articles)
 
 
-def remove_dumps(db: sqlite3.Connection, gone: list[str]) -> None:
+def remove_dumps(
+    db: sqlite3.Connection, gone: list[str], titles: dict[str, str] | None = None
+) -> None:
+    """Delete the dumps and their records; `titles` gets each deleted record's title."""
     for file in gone:
+        if titles is not None:
+            titles.update(_titles_of(db, file))
         db.execute("DELETE FROM records WHERE dump = ?", (file,))
         db.execute("DELETE FROM dumps WHERE file = ?", (file,))
 
 
-def write_dump(db: sqlite3.Connection, entry: DumpEntry, out: DumpOutcome) -> dict[str, str]:
-    """Store a parsed dump's row and records; bodies are returned, stored after clustering."""
+def _titles_of(db: sqlite3.Connection, file: str) -> Iterable[tuple[str, str]]:
+    """(key, title) of a stored dump's records."""
+    return db.execute("SELECT key, title FROM records WHERE dump = ?", (file,)).fetchall()
+
+
+def write_dump(
+    db: sqlite3.Connection,
+    entry: DumpEntry,
+    out: DumpOutcome,
+    replaced: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """Store a parsed dump's row and records; bodies are returned, stored after clustering.
+
+    `replaced` (for a dump stored before) gets the title of each record it replaces."""
     assert out.summary is not None  # only parsed outcomes are written
+    if replaced is not None:
+        replaced.update(_titles_of(db, entry.file))
     db.execute("DELETE FROM records WHERE dump = ?", (entry.file,))
     summary = out.summary
     db.execute(
