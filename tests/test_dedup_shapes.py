@@ -479,3 +479,19 @@ def test_near_identical_cut_snippets_under_unrelated_headlines_stay_apart() -> N
     again = DedupItem("c:1", "西青区生物医药产业园签约十个项目", opening[:150] + "西青区…")
     members = sorted(c.members for c in cluster([one, two, again]))
     assert members == [("a:1", "c:1"), ("b:1",)]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.integers(0, 60), max_size=40),
+    st.lists(st.lists(st.integers(0, 80), max_size=20), max_size=8),
+)
+def test_the_codes_among_wanted_are_those_isin_finds(
+    wanted: list[int], arrays: list[list[int]]
+) -> None:
+    from zsctl.store.codes import _member_test
+
+    among = _member_test(np.array(wanted, dtype=np.int64))
+    for values in arrays:
+        codes = np.array(values, dtype=np.int64)
+        assert among(codes).tolist() == codes[np.isin(codes, wanted)].tolist()
