@@ -350,6 +350,27 @@ def test_a_failed_first_ingest_leaves_nothing(
     assert not corpus.exists() and _building_files(tmp_path) == []
 
 
+def test_a_first_ingest_that_cannot_switch_to_wal_says_so_in_one_line(tmp_path: Path) -> None:
+    from zsctl.store.corpus import building_path, publish_building
+
+    class FullDisk:
+        closed = False
+
+        def execute(self, sql: str) -> None:
+            err = sqlite3.OperationalError("database or disk is full")
+            err.sqlite_errorname = "SQLITE_FULL"  # type: ignore[attr-defined]
+            raise err
+
+        def close(self) -> None:
+            self.closed = True
+
+    corpus, disk = tmp_path / "c.db", FullDisk()
+    building_path(corpus).write_bytes(b"built")
+    with pytest.raises(CorpusError, match="the disk is full"):
+        publish_building(disk, corpus, committed=True)  # type: ignore[arg-type]
+    assert disk.closed and not corpus.exists()
+
+
 @pytest.mark.slow
 def test_sigkill_mid_first_ingest_leaves_no_corpus(tmp_path: Path) -> None:
     seeds = _write_seeds(tmp_path, _variants())

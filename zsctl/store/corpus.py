@@ -392,6 +392,8 @@ def publish_building(db: sqlite3.Connection, path: Path, committed: bool) -> Non
     try:
         if committed:
             db.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.DatabaseError as exc:  # a full disk, say: the new corpus stays aside
+        raise CorpusError(_sqlite_problem(path, exc, writing=True), path=str(path)) from None
     finally:
         db.close()
     if not committed:
