@@ -195,6 +195,12 @@ def _refuse_unusable(path: Path) -> None:
         info = path.stat()
     except OSError:
         info = None
+    if info is None and os.path.exists(building_path(path)):
+        raise CorpusError(
+            f"no corpus at {path} yet: a first ingest is building it ({building_path(path).name});"
+            " wait for it to finish, or run `zsctl ingest` if it was stopped",
+            path=str(path),
+        )
     if info is None or not stat.S_ISREG(info.st_mode):
         raise CorpusError(
             f"no corpus at {path}; build it with `zsctl ingest` (or set --corpus / ZSCTL_CORPUS)",
