@@ -11,6 +11,7 @@ import hashlib
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -236,7 +237,10 @@ def test_urls_for_seeds_and_output(tmp_path: Path) -> None:
     with LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster:
         stats = build("memory://seeds", "memory://out", cluster.scheduler_address)
     db = tmp_path / "c.db"
-    load_built("memory://out", db)
+    load_built("memory://out", db)  # a new corpus: built beside it, moved in, in WAL mode
+    assert sorted(p.name for p in tmp_path.iterdir() if "building" in p.name) == []
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     ingest(SEEDS, tmp_path / "local.db")
     _export(db, tmp_path / "a.jsonl")
     _export(tmp_path / "local.db", tmp_path / "b.jsonl")

@@ -38,13 +38,7 @@ from zsctl.seeds.dumps import dump_limits
 from zsctl.seeds.manifest import DumpEntry, read_manifest
 from zsctl.seeds.problems import Problem
 from zsctl.store import log, writes
-from zsctl.store.corpus import (
-    connect_building,
-    connect_for_ingest,
-    publish_building,
-    rebuild_hint,
-    write_lock,
-)
+from zsctl.store.corpus import close_ingest, connect_ingest, rebuild_hint, write_lock
 from zsctl.store.verify import check_before_ingest
 
 # (phase, done, total or None, info): "parse" after each dump, "cluster", "articles" after each
@@ -150,11 +144,7 @@ def _locked(
     # Workers first: forked later, they would inherit the lock file and the database, and a
     # killed ingest's orphaned workers would hold the lock for ever.
     with worker_pool(len(entries)) as pool, write_lock(corpus, wait) as lock:
-        first = not os.path.lexists(corpus)  # built beside it, moved into place once committed
-        if first:
-            db = connect_building(corpus)
-        else:
-            db, stats.set_aside = connect_for_ingest(corpus)
+        db, stats.set_aside, first = connect_ingest(corpus)
         try:
             check_before_ingest(db, pages=not lock.unchanged_since_verified())
             in_transaction(
@@ -173,10 +163,7 @@ def _locked(
             # or districts no longer decode.
             raise CorpusError(rebuild_hint(corpus, f"damaged: {exc}"), path=str(corpus)) from None
         finally:
-            if first:
-                publish_building(db, corpus, stats.committed)
-            else:
-                db.close()
+            close_ingest(db, corpus, first, stats.committed)
         lock.seal()  # checked, and changed only by this ingest: the next one need not recheck
 
 

@@ -25,7 +25,7 @@ from zsctl.model import Article, DumpSummary, Provenance, Record, StoredRecord
 from zsctl.parse.worker import DumpOutcome
 from zsctl.seeds.manifest import DumpEntry
 from zsctl.store import codes, writes
-from zsctl.store.corpus import connect_for_ingest, rebuild_hint, write_lock
+from zsctl.store.corpus import close_ingest, connect_ingest, rebuild_hint, write_lock
 
 
 def load_built(build_dir: str, corpus: Path, *, wait: bool = False) -> IngestStats:
@@ -41,7 +41,7 @@ def load_built(build_dir: str, corpus: Path, *, wait: bool = False) -> IngestSta
         )
     stats = IngestStats()
     with write_lock(corpus, wait):
-        db, stats.set_aside = connect_for_ingest(corpus)
+        db, stats.set_aside, first = connect_ingest(corpus)
         try:
             in_transaction(db, lambda: _load(db, folder, params, stats), stats)
         except sqlite3.OperationalError as exc:
@@ -53,7 +53,7 @@ def load_built(build_dir: str, corpus: Path, *, wait: bool = False) -> IngestSta
         except sqlite3.DatabaseError as exc:
             raise CorpusError(rebuild_hint(corpus, str(exc)), path=str(corpus)) from None
         finally:
-            db.close()
+            close_ingest(db, corpus, first, stats.committed)
     stats.seconds = time.monotonic() - started
     return stats
 

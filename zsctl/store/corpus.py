@@ -371,6 +371,24 @@ def connect_for_ingest(path: Path) -> tuple[sqlite3.Connection, Path | None]:
         return connect_write(path), aside
 
 
+def connect_ingest(path: Path) -> tuple[sqlite3.Connection, Path | None, bool]:
+    """The connection an ingest writes with, any older corpus set aside, and whether it is a
+    first ingest (built beside the corpus, moved in by `close_ingest` once committed)."""
+    if not os.path.lexists(path):
+        return connect_building(path), None, True
+    db, aside = connect_for_ingest(path)
+    return db, aside, False
+
+
+def close_ingest(db: sqlite3.Connection, path: Path, first: bool, committed: bool) -> None:
+    """Close an ingest's connection; a first ingest's corpus is moved into place (or, not
+    committed, removed)."""
+    if first:
+        publish_building(db, path, committed)
+    else:
+        db.close()
+
+
 def building_path(path: Path) -> Path:
     """Where a first ingest builds the corpus, beside it, before moving it into place."""
     return path.with_name(f".{path.name}.building")
