@@ -495,3 +495,16 @@ def test_the_codes_among_wanted_are_those_isin_finds(
     for values in arrays:
         codes = np.array(values, dtype=np.int64)
         assert among(codes).tolist() == codes[np.isin(codes, wanted)].tolist()
+
+
+@settings(max_examples=15, deadline=None)
+@given(shapes.corpora(max_records=120), st.integers(1, 7))
+def test_record_codes_do_not_depend_on_how_many_are_coded_at_once(
+    corpus: shapes.Corpus, chunk: int
+) -> None:
+    sig = signatures(sorted(items_of(corpus), key=lambda it: it.key), 0.8)
+    whole = record_codes(sig)
+    with mock.patch.object(cluster_module, "_CODES_CHUNK", chunk):
+        parts = record_codes(sig)
+    assert [c.tolist() for c in parts] == [c.tolist() for c in whole]
+    assert len(whole) == len(sig.keys)

@@ -725,16 +725,27 @@ def _pack(kind: int | NDArray[np.int64], value: NDArray[np.int64], role: Any) ->
     return np.where(value >= 0, packed, -1)
 
 
+_CODES_CHUNK = 8192  # records coded at once: all 100,000 made ~410 MB of code tables at once
+
+
 def record_codes(sig: Signatures) -> list[Codes]:
     """Each record's candidate codes with their roles: what the corpus stores per record.
 
     Two records are candidates of each other (in some tier) only if one's PROBE code is the
     other's INDEX code, so a new record finds every record whose clustering it can change by
-    looking its codes up, and nothing else.
+    looking its codes up, and nothing else. Made _CODES_CHUNK records at a time: the tables
+    of a whole first ingest at once came at its peak of memory (the end of clustering).
     """
     n = len(sig.keys)
-    if n == 0:
-        return []
+    out: list[Codes] = []
+    for lo in range(0, n, _CODES_CHUNK):
+        out += _codes_of_rows(_subset(sig, list(range(lo, min(n, lo + _CODES_CHUNK)))))
+    return out
+
+
+def _codes_of_rows(sig: Signatures) -> list[Codes]:
+    """`record_codes` of some records at once."""
+    n = len(sig.keys)
     cols: list[NDArray[np.int64]] = []
     digest = np.array(
         [-1 if d is None else int.from_bytes(d[:5], "little") for d in sig.digest], np.int64
