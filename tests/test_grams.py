@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from zsctl.arrays import find_sorted
 from zsctl.model import Article
 from zsctl.query import search as qsearch
 from zsctl.query.filters import Filters, where_clauses
@@ -259,4 +260,4 @@ def test_hashed_lookup_equals_a_binary_search(
     sorted_table = np.array(sorted(table), dtype=np.uint64)
     lookup = build._Lookup(sorted_table, bits)  # few slots: many shared, the fallback runs too
     keys = np.array([*table, *other, *(t + 1 for t in table if t < 2**63 - 1)], dtype=np.uint64)
-    assert np.array_equal(lookup(keys), build._lookup(sorted_table, keys))
+    assert np.array_equal(lookup(keys), find_sorted(sorted_table, keys))

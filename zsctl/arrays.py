@@ -17,3 +17,12 @@ def unique_sorted(h: NDArray[Any]) -> NDArray[Any]:
     keep[0] = True
     np.not_equal(s[1:], s[:-1], out=keep[1:])
     return s[keep]
+
+
+def find_sorted(table: NDArray[Any], keys: NDArray[Any]) -> NDArray[np.int64]:
+    """Index of each key in the sorted distinct `table`, or -1 (by bisection: `table` is
+    sorted once by its owner, however many look-ups follow)."""
+    if len(table) == 0:
+        return np.full(len(keys), -1, dtype=np.int64)
+    at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+    return np.where(table[at] == keys, at, -1).astype(np.int64)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 import numpy as np
 from numpy.typing import NDArray
 
-from zsctl.arrays import unique_sorted
+from zsctl.arrays import find_sorted, unique_sorted
 from zsctl.dedup.cluster import (
     BOTH,
     CONTAINED,
@@ -175,10 +175,7 @@ def _member_test(wanted: Codes) -> Callable[[Codes], Codes]:
     table = np.unique(wanted)
 
     def among(codes: Codes) -> Codes:
-        if not len(table):
-            return codes[:0]
-        at = np.minimum(np.searchsorted(table, codes), len(table) - 1)
-        found: Codes = codes[table[at] == codes]
+        found: Codes = codes[find_sorted(table, codes) >= 0]
         return found
 
     return among

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from zsctl.arrays import unique_sorted
+from zsctl.arrays import find_sorted, unique_sorted
 from zsctl.store import grams
 from zsctl.store.grams import BITMAP, CHAR_BITS, DEAD, HEADER, PAIR_OFFSET
 
@@ -111,9 +111,11 @@ def encode(rowids: Postings) -> bytes:
     return HEADER.pack(width, first, len(rowids)) + payload
 
 
-def batch_chunks(rowids: Sequence[int], texts: Sequence[str]) -> tuple[NDArray[Any], list[bytes]]:
+def batch_chunks(
+    rowids: Sequence[int], texts: Sequence[str], joined: _JoinedText | None = None
+) -> tuple[NDArray[Any], list[bytes]]:
     """Gram codes of a batch of texts (ascending rowids) and each code's encoded chunk."""
-    return _encode_runs(*gram_pairs(rowids, texts))
+    return _encode_runs(*gram_pairs(rowids, texts, joined))
 
 
 def _encode_runs(codes: NDArray[Any], docs: Postings) -> tuple[NDArray[Any], list[bytes]]:
@@ -131,11 +133,10 @@ def _encode_runs(codes: NDArray[Any], docs: Postings) -> tuple[NDArray[Any], lis
     width = np.where(biggest < 1 << 8, 1, np.where(biggest < 1 << 16, 2, 4))
     counts = ends - starts
     firsts = docs[starts].astype(np.int64)
-    spans = docs[ends - 1].astype(np.int64) - firsts + 1
-    bitmap = (spans + 7) // 8 < counts * width
+    sizes = (docs[ends - 1].astype(np.int64) - firsts + 8) // 8  # a bitmap's bytes
+    bitmap = sizes < counts * width
     packed = {w: deltas.astype(t).tobytes() for w, t in _DELTA_TYPES.items() if (width == w).any()}
-    bits, offsets = _bitmaps(docs, starts, counts, firsts, spans, bitmap)
-    sizes = (spans + 7) // 8
+    bits, offsets = _bitmaps(docs, starts, counts, firsts, sizes, bitmap)
     chunks: list[bytes] = []
     pack = HEADER.pack
     for lo, hi, w, first, at, size in zip(
@@ -159,7 +160,7 @@ def _bitmaps(
     starts: NDArray[Any],
     counts: NDArray[Any],
     firsts: NDArray[np.int64],
-    spans: NDArray[np.int64],
+    sizes: NDArray[np.int64],
     chosen: NDArray[np.bool_],
 ) -> tuple[bytes, NDArray[np.int64]]:
     """The bitmap payloads of the `chosen` lists as one bytes object, and each list's offset
@@ -169,7 +170,7 @@ def _bitmaps(
     which = np.flatnonzero(chosen)
     if not len(which):
         return b"", offsets
-    nbytes = (spans[which] + 7) // 8
+    nbytes = sizes[which]
     offsets[which] = np.cumsum(nbytes) - nbytes
     lens = counts[which].astype(np.int64)
     inside = np.arange(int(lens.sum()), dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
@@ -203,8 +204,9 @@ def _both_of(job: tuple[list[str], tuple[list[int], list[str]]]) -> tuple[_Lists
     """In a worker: a batch's gram chunks and its phrase chunks (the texts cross over once)."""
     phrases, (rowids, texts) = job
     joined = _joined(texts)
-    grams_of = _encode_runs(*gram_pairs(rowids, texts, joined))
-    return grams_of, _table_for(tuple(phrases)).chunks(rowids, texts, joined)
+    return batch_chunks(rowids, texts, joined), _table_for(tuple(phrases)).chunks(
+        rowids, texts, joined
+    )
 
 
 @lru_cache(maxsize=1)
@@ -370,14 +372,6 @@ def _frequent(keys: NDArray[np.uint64], least: int) -> NDArray[np.uint64]:
     return u[starts[counts >= least]]
 
 
-def _lookup(table: NDArray[np.uint64], keys: NDArray[np.uint64]) -> NDArray[np.int64]:
-    """Index of each key in the sorted `table`, or -1."""
-    if len(table) == 0:
-        return np.full(len(keys), -1, dtype=np.int64)
-    at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
-    return np.where(table[at] == keys, at, -1).astype(np.int64)
-
-
 def _next_level(ids: NDArray[np.int64], same: NDArray[np.bool_], width: int) -> NDArray[Any]:
     """Keys of the strings one longer: two overlapping known ids (-1 where either is unknown)."""
     ok = (ids[:-1] >= 0) & (ids[1:] >= 0) & same[: len(ids) - 1]
@@ -400,12 +394,12 @@ def choose_phrases(texts: Sequence[str]) -> list[str]:
     pair = np.append(_pair_codes(cps), np.uint64(0))
     good = same & (cps != _NL) & (np.roll(cps, -1) != _NL)
     tables = [_frequent((pair[good] << np.uint64(_DOC_BITS)) | doc[good], least)]
-    ids = np.where(good, _lookup(tables[0], pair), -1)
+    ids = np.where(good, find_sorted(tables[0], pair), -1)
     for _ in PHRASE_LENGTHS:
         keys = _next_level(ids, same, len(tables[-1]))
         ok = keys != np.uint64(2**63)
         tables.append(_frequent((keys[ok] << np.uint64(_DOC_BITS)) | doc[: len(keys)][ok], least))
-        ids = _lookup(tables[-1], keys)
+        ids = find_sorted(tables[-1], keys)
     return _phrase_texts(tables)[:MAX_PHRASES]
 
 
@@ -424,7 +418,7 @@ def _phrase_texts(tables: list[NDArray[np.uint64]]) -> list[str]:
 
 
 class _Lookup:
-    """`_lookup` into a fixed table, by a direct-addressed hash of the keys first.
+    """`find_sorted` into a fixed table, by a direct-addressed hash of the keys first.
 
     searchsorted of every position's key was 40% of building the phrase lists; a slot
     array answers most keys with two gathers, and only keys whose slot two table entries
@@ -450,7 +444,7 @@ class _Lookup:
         out = np.where(sure & hit, found, -1)
         shared = np.flatnonzero(found == -2)
         if len(shared):
-            out[shared] = _lookup(self.table, keys[shared])
+            out[shared] = find_sorted(self.table, keys[shared])
         return out
 
 
