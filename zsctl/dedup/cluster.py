@@ -260,16 +260,20 @@ def generic_titles(keys: NDArray[np.int64]) -> set[int]:
 # ------------------------------------------------------------------------ stage 2: candidates
 
 
+def _buckets(values: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Rows with a value (>= 0) ordered by value, members ascending within one, and where
+    each group of rows sharing a value starts in that order."""
+    idx = np.flatnonzero(values >= 0)
+    order = idx[np.argsort(values[idx], kind="stable")]
+    keys = values[order]
+    return order, np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+
+
 def _bucket_runs(values: NDArray[np.int64]) -> list[NDArray[np.int64]]:
     """Indices (ascending) of each group of 2+ rows sharing a value (values < 0 ignored)."""
-    idx = np.flatnonzero(values >= 0)
-    if len(idx) < 2:
-        return []
-    order = idx[np.argsort(values[idx], kind="stable")]
-    sv = values[order]
-    starts = np.flatnonzero(np.concatenate(([True], sv[1:] != sv[:-1])))
+    order, starts = _buckets(values)
     bounds = np.append(starts, len(order))
-    return [np.sort(order[a:b]) for a, b in itertools.pairwise(bounds.tolist()) if b - a >= 2]
+    return [order[a:b] for a, b in itertools.pairwise(bounds.tolist()) if b - a >= 2]
 
 
 def _all_pairs(members: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -286,12 +290,9 @@ def near_candidates(band: NDArray[np.int64], roots: NDArray[np.int64]) -> NDArra
     rule would skip all its pairs. Vectorised over the buckets, by bucket size: bucket by
     bucket, ~55,000 buckets cost ~4 s of numpy calls at 100,000 records.
     """
-    idx = np.flatnonzero(band >= 0)
-    order = idx[np.argsort(band[idx], kind="stable")]  # by key, members ascending
+    order, starts = _buckets(band)
     if len(order) < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    keys = band[order]
-    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
     sizes = np.diff(np.append(starts, len(order)))
     r = roots[order]
     mixed = np.minimum.reduceat(r, starts) != np.maximum.reduceat(r, starts)
@@ -484,9 +485,12 @@ def _cut_headlines_agree(sig: Signatures) -> Callable[[int, int], bool]:
 def _titles_compatible(ts: str, ta: str) -> bool:
     """Could two normalised titles be one headline (a listing's, perhaps cut or edited, and
     its article's)? A missing or very short title cannot tell them apart."""
-    if len(ts) < MIN_TITLE or len(ta) < MIN_TITLE or ts.startswith(ta) or ta.startswith(ts):
-        return True
-    return _pairs_similar(frozenset(_char_pairs(ts)), _char_pairs(ta))
+    return _unknown_or_prefix(ts, ta) or _pairs_similar(frozenset(_char_pairs(ts)), _char_pairs(ta))
+
+
+def _unknown_or_prefix(ts: str, ta: str) -> bool:
+    """Compatible without counting character pairs: a title too short to tell, or a prefix."""
+    return len(ts) < MIN_TITLE or len(ta) < MIN_TITLE or ts.startswith(ta) or ta.startswith(ts)
 
 
 def _pairs_similar(pairs_s: frozenset[int], pairs_a: array[int]) -> bool:
@@ -512,7 +516,7 @@ class _Headlines:
 
     def compatible(self, ts: str, ta: str) -> bool:
         """Could the two titles be one headline."""
-        if len(ts) < MIN_TITLE or len(ta) < MIN_TITLE or ts.startswith(ta) or ta.startswith(ts):
+        if _unknown_or_prefix(ts, ta):
             return True
         if ts != self.title:
             self.title, self.pairs = ts, frozenset(self._packed(ts))
