@@ -135,15 +135,17 @@ def _plan(
     def without_columns(found: Codes, keys: set[str]) -> Codes:
         return found[~np.isin(found, titles.droppable(keys))]
 
+    def stored(keys: set[str]) -> Codes:  # a stale record's by its old title (`replaced`)
+        return without_columns(index.codes_of(keys), keys)
+
     empty = np.zeros(0, np.int64)
     seed: Codes = np.concatenate([empty, *parts])
-    old = without_columns(index.codes_of(stale), stale)  # by their old titles, `replaced`
     touched = affected(
         # The stale records' codes are their old ones: followed with no owner (no headline).
-        [(without_columns(seed, set(fresh)), set(fresh)), (old, set())],
+        [(without_columns(seed, set(fresh)), set(fresh)), (stored(stale), set())],
         stale,
         codes.HeadlineMatches(db, index, {r.key: c for r, c in zip(new, parts, strict=True)}),
-        lambda keys: without_columns(index.codes_of(keys), keys),
+        stored,
         lambda keys: codes.members_of(db, keys),
     )
     replacing = codes.articles_of(db, touched | stale)

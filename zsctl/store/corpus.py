@@ -195,9 +195,10 @@ def _refuse_unusable(path: Path) -> None:
         info = path.stat()
     except OSError:
         info = None
-    if info is None and os.path.exists(building_path(path)):
+    build = building_path(path)
+    if info is None and os.path.exists(build):
         raise CorpusError(
-            f"no corpus at {path} yet: a first ingest is building it ({building_path(path).name});"
+            f"no corpus at {path} yet: a first ingest is building it ({build.name});"
             " wait for it to finish, or run `zsctl ingest` if it was stopped",
             path=str(path),
         )
@@ -403,10 +404,16 @@ def connect_building(path: Path) -> sqlite3.Connection:
     Left over from a first ingest that was killed, the file is removed first.
     """
     build = building_path(path)
-    for name in (path.name + "-wal", path.name + "-shm", build.name, build.name + "-journal"):
-        with suppress(FileNotFoundError):
-            path.with_name(name).unlink()  # orphans: there is no corpus they belong to
+    _remove_beside(path, path.name + "-wal", path.name + "-shm")  # orphans: no corpus is there
+    _remove_beside(path, build.name, build.name + "-journal")
     return connect_write(build, journal="DELETE")
+
+
+def _remove_beside(path: Path, *names: str) -> None:
+    """Remove those of some files in the corpus's folder that exist."""
+    for name in names:
+        with suppress(FileNotFoundError):
+            path.with_name(name).unlink()
 
 
 def publish_building(db: sqlite3.Connection, path: Path, committed: bool) -> None:
@@ -421,9 +428,7 @@ def publish_building(db: sqlite3.Connection, path: Path, committed: bool) -> Non
     finally:
         db.close()
     if not committed:
-        for name in (build.name, build.name + "-journal"):
-            with suppress(FileNotFoundError):
-                path.with_name(name).unlink()
+        _remove_beside(path, build.name, build.name + "-journal")
         return
     try:
         os.replace(build, path)

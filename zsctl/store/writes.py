@@ -67,15 +67,15 @@ def remove_dumps(
 ) -> None:
     """Delete the dumps and their records; `titles` gets each deleted record's title."""
     for file in gone:
-        if titles is not None:
-            titles.update(_titles_of(db, file))
-        db.execute("DELETE FROM records WHERE dump = ?", (file,))
+        _delete_records(db, file, titles)
         db.execute("DELETE FROM dumps WHERE file = ?", (file,))
 
 
-def _titles_of(db: sqlite3.Connection, file: str) -> Iterable[tuple[str, str]]:
-    """(key, title) of a stored dump's records."""
-    return db.execute("SELECT key, title FROM records WHERE dump = ?", (file,)).fetchall()
+def _delete_records(db: sqlite3.Connection, file: str, titles: dict[str, str] | None) -> None:
+    """Delete a dump's records; `titles` (if given) gets each one's key and title first."""
+    if titles is not None:
+        titles.update(db.execute("SELECT key, title FROM records WHERE dump = ?", (file,)))
+    db.execute("DELETE FROM records WHERE dump = ?", (file,))
 
 
 def write_dump(
@@ -88,9 +88,7 @@ def write_dump(
 
     `replaced` (for a dump stored before) gets the title of each record it replaces."""
     assert out.summary is not None  # only parsed outcomes are written
-    if replaced is not None:
-        replaced.update(_titles_of(db, entry.file))
-    db.execute("DELETE FROM records WHERE dump = ?", (entry.file,))
+    _delete_records(db, entry.file, replaced)
     summary = out.summary
     db.execute(
         "INSERT OR REPLACE INTO dumps (file, sha256, site, layout, detected_layout, encoding,"
