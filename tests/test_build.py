@@ -30,6 +30,7 @@ from zsctl.build.pipeline import STAGES, BuildError, _start, build
 from zsctl.errors import ManifestError, UsageError
 from zsctl.export.schema import PARQUET_FIELDS, arrow_schema
 from zsctl.ingest import ingest
+from zsctl.store.corpus import PAGE_SIZE
 
 ARTICLES = 1500  # records from the generator (the real seeds among them)
 SHAPE_PLAN = [
@@ -241,6 +242,7 @@ def test_urls_for_seeds_and_output(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir() if "building" in p.name) == []
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
     ingest(SEEDS, tmp_path / "local.db")
     _export(db, tmp_path / "a.jsonl")
     _export(tmp_path / "local.db", tmp_path / "b.jsonl")

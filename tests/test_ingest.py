@@ -17,7 +17,7 @@ from tests.conftest import SEEDS
 from zsctl.errors import CorpusError, ManifestError
 from zsctl.ingest import ingest
 from zsctl.seeds.dumps import DumpBytes
-from zsctl.store.corpus import connect_read, write_lock
+from zsctl.store.corpus import PAGE_SIZE, connect_read, write_lock
 
 HEADER = "| file | site | layout | fetched | sha256 | note |\n|---|---|---|---|---|---|\n"
 BODY_A = (
@@ -332,6 +332,7 @@ def test_a_first_ingest_is_moved_into_place_in_wal_mode(tmp_path: Path) -> None:
     assert _building_files(tmp_path) == []
     with sqlite3.connect(corpus) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # readers keep reading
+        assert db.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE  # set before a table
     assert len(_articles(corpus)) == 2
     again = ingest(_write_seeds(tmp_path, _variants()), corpus)  # later ingests: in place
     assert (again.parsed, again.written) == (0, 0)
