@@ -8,6 +8,7 @@ the tests compare the two and then break the build in several ways.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -101,12 +102,18 @@ def corpus(tmp_path_factory: pytest.TempPathFactory, scheduler: str) -> dict[str
     return {"seeds": seeds, "export": export, "out": out, "built": built, "base": base}
 
 
-def _run(module: str, *args: str) -> str:
-    """Run `python -m module args` in its own process; its stdout and stderr."""
+def _ok(module: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `python -m module args` in its own process; it must succeed without a traceback."""
     proc = subprocess.run(
         [sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=600
     )
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def _run(module: str, *args: str) -> str:
+    """Its stdout and stderr."""
+    proc = _ok(module, *args)
     return proc.stdout + proc.stderr
 
 
@@ -148,6 +155,19 @@ def test_ingest_from_parquet_gives_the_same_export_bytes(corpus: dict[str, Any])
     # A local ingest over the loaded corpus finds nothing to change: the same dumps, same state.
     again = _run("zsctl", "ingest", "--seeds", str(corpus["seeds"]), "--corpus", str(db))
     assert "no article changed (0 records re-clustered)" in again
+
+
+def test_ingest_from_parquet_reports_like_a_local_ingest(corpus: dict[str, Any]) -> None:
+    """--json and --changes say what a load changed, as they do for an ingest of the seeds."""
+    db = corpus["base"] / "from-parquet-json.db"
+    args = ("zsctl", "ingest", "--from-parquet", str(corpus["out"]), "--corpus", str(db))
+    summary = json.loads(_ok(*args, "--json").stdout)
+    ids = sorted(_built_rows(corpus["out"]))
+    assert summary["articles"] == len(ids) and summary["corpus"] == str(db)
+    assert sorted(summary["changes"]["added"]) == ids  # a new corpus: every article added
+    db.unlink()
+    lines = _ok(*args, "--changes").stdout.splitlines()
+    assert sorted(lines) == sorted(f"added\t{i}" for i in ids)
 
 
 def test_a_failed_run_resumes_from_the_last_complete_stage(

@@ -81,7 +81,7 @@ def ingest(
         from zsctl.build.load import load_built
 
         stats = load_built(from_parquet, path, wait=wait)
-        _summary(stats, str(path))
+        _report(stats, str(path), json, changes)
         return 0
     done: IngestStats | None = None
     try:
