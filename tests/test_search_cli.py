@@ -496,6 +496,21 @@ def test_a_closed_pipe_ends_quietly(many: Path, args: list[str]) -> None:
     assert err == b""
 
 
+@pytest.mark.parametrize(
+    "args",
+    [["dupes"], ["stats"], ["log"], ["stats", "--json"]],
+)
+def test_a_closed_pipe_on_stdout_and_stderr_ends_quietly(many: Path, args: list[str]) -> None:
+    """`zsctl ... 2>&1 | head -1`: the summary on stderr meets the closed pipe too; exit 0."""
+    env = {k: v for k, v in os.environ.items() if k != "ZSCTL_CORPUS"}
+    command = [sys.executable, "-m", "zsctl", *args, "--corpus", str(many)]
+    zsctl = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    assert zsctl.stdout is not None
+    assert zsctl.stdout.readline()
+    zsctl.stdout.close()
+    assert zsctl.wait(timeout=60) == 0
+
+
 # --- export ---------------------------------------------------------------------------------
 
 

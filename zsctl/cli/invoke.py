@@ -82,6 +82,21 @@ def _restore(previous: dict[int, Any]) -> None:
 
 
 def quiet_broken_pipe() -> None:
-    """The reader (e.g. `head`) has gone: point stdout at /dev/null so the final flush is quiet."""
+    """The reader (e.g. `head`) has gone: point stdout, and stderr if it went to the same
+    reader (`2>&1 | head`), at /dev/null so the final flushes are quiet."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
+    if _reader_gone(sys.stderr.fileno()):
+        os.dup2(devnull, sys.stderr.fileno())
+
+
+def _reader_gone(fd: int) -> bool:
+    """Whether `fd` is a pipe whose reading end is closed (poll reports an error on it)."""
+    import select
+
+    try:
+        poll = select.poll()
+        poll.register(fd, select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poll.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll() here, or a closed descriptor
+        return False

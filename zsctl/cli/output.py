@@ -186,8 +186,14 @@ def console(stderr: bool = False) -> Console:
     """A Rich console for stdout or stderr; markup and emoji are off so data stays data."""
     from rich.console import Console
 
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # Rich's own exits with 1 and quiets stdout only, also when stderr's reader went
+            # (`2>&1 | head`); the command's caller ends a closed pipe as every command does.
+            raise BrokenPipeError
+
     color = use_color() if not stderr else sys.stderr.isatty() and "NO_COLOR" not in os.environ
-    return Console(
+    return _Console(
         stderr=stderr,
         no_color=not color,
         force_terminal=True if _COLOR and not stderr else None,  # --color always, in a pipe too
