@@ -105,6 +105,20 @@ def test_usage_errors_are_one_line_with_the_hint(argv: list[str]) -> None:
     assert f"zsctl {argv[0]} --help" in lines[0]
 
 
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["check", "--corpus", "x"], "does not read the corpus: no --corpus"),
+        (["grep", "招商", "--seeds", "x"], "does not read the dumps: no --seeds"),
+    ],
+)
+def test_a_path_option_a_command_lacks_says_why(argv: list[str], said: str) -> None:
+    """Not Click's look-alike (`--corpus` -> "Possible options: --color")."""
+    done = zsctl(*argv)
+    assert done.returncode == 2
+    assert said in done.stderr and "Possible options" not in done.stderr
+
+
 def test_color_always_in_a_pipe_and_never(corpus: Path) -> None:
     always = run(corpus, "grep", ["招商"], "--color", "always").stdout
     assert "\x1b[" in always

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+import pytest
+from typer.testing import CliRunner
+
 from tests.conftest import ROOT
 from zsctl.cli.app import build_app
 
@@ -31,6 +34,17 @@ def test_every_command_is_documented_and_every_documented_command_exists() -> No
         for c in re.findall(r"`([a-z]+)`", group)
     }
     assert documented == _commands()
+
+
+@pytest.mark.parametrize("option", ["--seeds", "--corpus"])
+def test_readme_names_the_commands_that_take_seeds_and_corpus(option: str) -> None:
+    """Configuration's lists of the commands taking --seeds and --corpus are their --help's."""
+    listed = re.search(rf"take `{option}` \(([^)]*)\)", README)
+    assert listed is not None
+    named = set(re.findall(r"`([a-z]+)`", listed.group(1)))
+    runner = CliRunner()
+    taking = {c for c in _commands() if option in runner.invoke(app, [c, "--help"]).output}
+    assert named == taking
 
 
 def test_make_targets_named_in_readme_exist() -> None:

@@ -111,5 +111,13 @@ def _usage_error(exc: Any) -> int:
 
     ctx = getattr(exc, "ctx", None)
     where = ctx.command_path if ctx is not None else "zsctl"
-    message(f"error: {inert(exc.format_message())} (see `{where} --help`)", style="red")
+    text = _PATH_OPTIONS.get(getattr(exc, "option_name", None) or "") or exc.format_message()
+    message(f"error: {inert(text)} (see `{where} --help`)", style="red")
     return int(exc.exit_code)
+
+
+# Click suggests a look-alike option (`--corpus` -> `--color`); these say why it is not there.
+_PATH_OPTIONS = {
+    "--corpus": "this command does not read the corpus: no --corpus",
+    "--seeds": "this command does not read the dumps: no --seeds",
+}
