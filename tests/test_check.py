@@ -116,6 +116,10 @@ def test_duplicate_row(tmp_path: Path) -> None:
         ("| /etc/passwd.txt | chanyeyuanqu | auto | - | {sha} | x |\n", "manifest-path"),
         ("| 001_a.txt | chanyeyuanqu | table | - | {sha} | x |\n", "manifest-layout"),
         ("| 001_a.txt | chanyeyuanqu | auto | 18/7/2025 | {sha} | x |\n", "manifest-date"),
+        ("| 001_a.txt | chanyeyuanqu | auto | 2025-13-45 | {sha} | x |\n", "manifest-date"),
+        ("| 001_a.txt | chanyeyuanqu | auto | 2025-02-29 | {sha} | x |\n", "manifest-date"),
+        ("| 001_a.txt | Jinnan_Gov | auto | - | {sha} | x |\n", "manifest-site"),
+        ("| 001_a.txt | 津南 | auto | - | {sha} | x |\n", "manifest-site"),
         ("| 001_a.txt | chanyeyuanqu | auto | - | abc | x |\n", "manifest-sha256"),
     ],
 )

@@ -248,6 +248,7 @@ def test_seeds_add_then_check_exits_0(tmp_path: Path) -> None:
         (["--site", "Bad Site"], "site id"),
         (["--site", "ok", "--layout", "table"], "unknown layout"),
         (["--site", "ok", "--fetched", "1.7.2024"], "YYYY-MM-DD"),
+        (["--site", "ok", "--fetched", "2025-13-45"], "YYYY-MM-DD"),
     ],
 )
 def test_seeds_add_refuses_bad_values(tmp_path: Path, args: list[str], words: str) -> None:

@@ -23,7 +23,7 @@ _RULE_KEYS = {"id", "pattern", "block_end"}
 _TOP_KEYS = {"version", "common", "sites"}
 _USER_TOP_KEYS = {"version", "sites"}
 _SITE_KEYS = {"name", "rules"}
-_SITE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+SITE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # a site id: INDEX.md rows, sites/<id>.yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +200,7 @@ def merge_site_file(base: ChromeRules, text: str, origin: str, site_id: str) -> 
             path=origin,
             line=_line(data, "sites"),
         )
-    if not _SITE_ID.fullmatch(site_id):
+    if not SITE_ID.fullmatch(site_id):
         raise RulesError(
             "a site id is lower-case letters, digits and '-'; rename the file", path=origin
         )

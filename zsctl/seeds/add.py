@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zsctl.errors import UsageError
+from zsctl.parse.rules import SITE_ID
 from zsctl.seeds.dumps import read_dump, sha256_of
-from zsctl.seeds.manifest import COLUMNS, LAYOUT_CHOICES, MANIFEST_NAME, read_manifest
+from zsctl.seeds.manifest import COLUMNS, LAYOUT_CHOICES, MANIFEST_NAME, is_date, read_manifest
 
-_SITE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NUMBERED = re.compile(r"(\d{3,})_")
 _HEADER = (
     "# Seed dumps\n\nOne row per dump; only dumps listed here are ingested or checked.\n\n"
@@ -75,11 +74,11 @@ def add_dumps(
 
 
 def _validate(site: str, layout: str, fetched: str | None) -> None:
-    if not _SITE_ID.fullmatch(site):
+    if not SITE_ID.fullmatch(site):
         raise UsageError(f"site id {site!r}: use lower-case letters, digits and '-'")
     if layout not in LAYOUT_CHOICES:
         raise UsageError(f"unknown layout {layout!r}; known: {', '.join(LAYOUT_CHOICES)}")
-    if fetched is not None and not _DATE.fullmatch(fetched):
+    if fetched is not None and not is_date(fetched):
         raise UsageError(f"--fetched {fetched!r}: give the date as YYYY-MM-DD")
 
 

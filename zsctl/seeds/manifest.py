@@ -6,10 +6,12 @@ import os
 import re
 import string
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from zsctl.errors import CorpusError, ManifestError
 from zsctl.parse.layouts.registry import LAYOUTS
+from zsctl.parse.rules import SITE_ID
 from zsctl.seeds.dumps import dump_path
 from zsctl.seeds.problems import Problem
 
@@ -23,7 +25,6 @@ ALLOWED_NAMES = "A-Z a-z 0-9 '_' '.' '-', starting with a letter or digit and en
 MAX_NAME_BYTES = 255  # NAME_MAX on Linux and macOS: no longer name can exist
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\.txt")  # ALLOWED_NAMES, as a regex
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SEPARATOR_CELL = re.compile(r"^:?-{3,}:?$")
 
 
@@ -161,21 +162,35 @@ def _row(
     if error:
         bad("manifest-path", error)
         return None
+    if not SITE_ID.fullmatch(site):
+        bad("manifest-site", f"site id {site!r}: use lower-case letters, digits and '-'")
+        return None
     if sites is not None and site not in sites:
         bad("manifest-site", f"unknown site {site!r}; known sites: {', '.join(sorted(sites))}")
         return None
     if layout not in LAYOUT_CHOICES:
         bad("manifest-layout", f"unknown layout {layout!r}; use one of {', '.join(LAYOUT_CHOICES)}")
         return None
-    if fetched not in ("", "-") and not _DATE.match(fetched):
+    if fetched not in ("", "-") and not is_date(fetched):
         bad("manifest-date", f"fetched date {fetched!r} is not YYYY-MM-DD (or '-' when unknown)")
         return None
     if not _SHA256.match(sha.lower()):
         bad("manifest-sha256", f"sha256 {sha!r} is not 64 hex digits; run `sha256sum {file}`")
         return None
     return DumpEntry(
-        file, site, layout, fetched if _DATE.match(fetched) else None, sha.lower(), note, lineno
+        file, site, layout, fetched if is_date(fetched) else None, sha.lower(), note, lineno
     )
+
+
+def is_date(text: str) -> bool:
+    """Whether `text` is a calendar date written YYYY-MM-DD (2025-02-30 is not)."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def name_problem(name: str) -> str | None:
