@@ -175,3 +175,30 @@ def test_cli_missing_manifest_is_one_line_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "no INDEX.md" in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("fmt", ["json", "github"])
+def test_a_check_that_cannot_start_still_gives_its_reader_a_report(
+    tmp_path: Path, fmt: str
+) -> None:
+    """A broken sites/*.yaml or INDEX.md header: one problem where it is, and exit 1."""
+    seeds = _seeds(tmp_path, {"001_a.txt": DASH})
+    (seeds / "sites").mkdir()
+    rules = seeds / "sites" / "chanyeyuanqu.yaml"
+    rules.write_text("version: 1\nsites:\n  chanyeyuanqu:\n    - [\n", encoding="utf-8")
+    result = runner.invoke(app, ["check", "--seeds", str(seeds), "--format", fmt])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{rules}" in result.stderr  # the one-line error, as in a terminal
+    if fmt == "json":
+        data = json.loads(result.stdout)
+        assert data["ok"] is False
+        [problem] = data["problems"]
+        assert problem["file"] == str(rules) and problem["code"] == "rules-invalid"
+        assert problem["line"] is not None
+    else:
+        assert result.stdout.startswith(f"::error file={rules},line=")
+        assert "title=rules-invalid::" in result.stdout
+    (seeds / "INDEX.md").write_text("| name | sha |\n|---|---|\n", encoding="utf-8")
+    rules.unlink()
+    result = runner.invoke(app, ["check", "--seeds", str(seeds), "--format", fmt])
+    assert result.exit_code == 1 and "manifest-invalid" in result.stdout

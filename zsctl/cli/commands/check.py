@@ -14,6 +14,7 @@ from zsctl.cli.options import (
     SeedsOpt,
 )
 from zsctl.cli.params import Option
+from zsctl.errors import ManifestError, RulesError
 
 if TYPE_CHECKING:
     from zsctl.cli.output import Output
@@ -48,7 +49,12 @@ def check(
     # The shared output options, with GitHub's annotations as one more format.
     shared = None if fmt in (None, CheckFormat.github) else fmt.value
     out = configure(shared, json, color.value, not no_pager)
-    report = check_seeds(seeds_path(seeds))
+    try:
+        report = check_seeds(seeds_path(seeds))
+    except (ManifestError, RulesError) as exc:
+        if fmt is CheckFormat.github or out.machine:  # a CI reader still gets its report
+            _fatal_report(exc, str(seeds_path(seeds)), fmt is CheckFormat.github, out)
+        raise  # and the one-line error on stderr
     if fmt is CheckFormat.github:
         _github(report)
     elif out.machine:
@@ -73,6 +79,26 @@ def _json(report: CheckReport, out: Output) -> None:
     )
 
 
+def _fatal_report(exc: ManifestError | RulesError, seeds: str, github: bool, out: Output) -> None:
+    """The report of a check that could not start: one problem, where the bad file is."""
+    from zsctl.seeds.problems import Problem
+
+    code = "rules-invalid" if isinstance(exc, RulesError) else "manifest-invalid"
+    problem = Problem(exc.path or seeds, exc.line, code, exc.message)
+    if github:
+        _annotate([problem], 0)
+        return
+    out.document(
+        {
+            "ok": False,
+            "seeds": seeds,
+            "dumps": [],
+            "problems": [_problem_dict(problem)],
+            "unparsed_by_text": [],
+        }
+    )
+
+
 def _problem_dict(p: Problem) -> dict[str, object]:
     return {
         "file": p.file,
@@ -84,13 +110,17 @@ def _problem_dict(p: Problem) -> dict[str, object]:
 
 
 def _github(report: CheckReport) -> None:
+    _annotate(report.problems(), len(report.dumps))
+
+
+def _annotate(problems: list[Problem], dumps: int) -> None:
+    """GitHub workflow annotations, one per problem, and a count."""
     from zsctl.cli.output import echo
 
-    for p in report.problems():
+    for p in problems:
         where = f"file={_gh_escape(p.file, True)}" + (f",line={p.line}" if p.line else "")
         echo(f"::{p.severity} {where},title={p.code}::{_gh_escape(p.message, False)}")
-    n = len(report.problems())
-    echo(f"zsctl check: {len(report.dumps)} dumps, {n} problem(s)")
+    echo(f"zsctl check: {dumps} dumps, {len(problems)} problem(s)")
 
 
 def _gh_escape(text: str, prop: bool) -> str:
