@@ -202,3 +202,14 @@ def test_a_check_that_cannot_start_still_gives_its_reader_a_report(
     rules.unlink()
     result = runner.invoke(app, ["check", "--seeds", str(seeds), "--format", fmt])
     assert result.exit_code == 1 and "manifest-invalid" in result.stdout
+
+
+def test_the_summary_counts_errors_and_warnings_apart(tmp_path: Path) -> None:
+    """A warning is not an error: "check ok: 1 dump(s), 1 problem(s)" read as a contradiction."""
+    gb = DASH.decode().encode("gb18030")
+    seeds = _seeds(tmp_path, {"001_a.txt": gb})
+    result = runner.invoke(app, ["check", "--seeds", str(seeds), "--format", "tsv"])
+    assert result.exit_code == 0
+    assert "check ok: 1 dump(s), 0 error(s), 1 warning(s)" in result.stderr
+    result = runner.invoke(app, ["check", "--seeds", str(seeds), "--format", "github"])
+    assert result.stdout.endswith("zsctl check: 1 dumps, 0 error(s), 1 warning(s)\n")

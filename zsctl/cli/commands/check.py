@@ -120,7 +120,8 @@ def _annotate(problems: list[Problem], dumps: int) -> None:
     for p in problems:
         where = f"file={_gh_escape(p.file, True)}" + (f",line={p.line}" if p.line else "")
         echo(f"::{p.severity} {where},title={p.code}::{_gh_escape(p.message, False)}")
-    echo(f"zsctl check: {dumps} dumps, {len(problems)} problem(s)")
+    errors = sum(p.severity == "error" for p in problems)
+    echo(f"zsctl check: {dumps} dumps, {errors} error(s), {len(problems) - errors} warning(s)")
 
 
 def _gh_escape(text: str, prop: bool) -> str:
@@ -150,7 +151,11 @@ def _table(report: CheckReport, out: Output) -> None:
     from zsctl.cli.output import message
 
     _unparsed_summary(report)
-    message(f"check {verdict}: {len(report.dumps)} dump(s), {len(report.problems())} problem(s)")
+    errors = sum(p.severity == "error" for p in report.problems())
+    warnings = len(report.problems()) - errors
+    message(
+        f"check {verdict}: {len(report.dumps)} dump(s), {errors} error(s), {warnings} warning(s)"
+    )
 
 
 # Distinct unparsed texts listed after the problems; the problems above list every line.
