@@ -135,6 +135,18 @@ def test_show_accepts_the_schema_1_hex_id(corpus: Path) -> None:
     assert shown["id"] != OLD_ID
 
 
+def test_show_gives_the_day_and_the_time_as_the_export_does(corpus: Path) -> None:
+    """`date` is the day in every output; the time, where a page gave one, is published_at."""
+    timed = [a for a in export_jsonl(corpus) if a["published_at"] is not None]
+    assert timed  # the demo's article pages give times, or this proves little
+    for article in (timed[0], next(a for a in export_jsonl(corpus) if not a["published_at"])):
+        shown = run(corpus, "show", [article["id"]]).stdout.splitlines()
+        head = shown[: next(i for i, row in enumerate(shown) if "\t" not in row)]
+        fields = dict(row.split("\t", 1) for row in head)  # the metadata, before the text
+        assert fields["date"] == article["date"]
+        assert fields.get("published_at") == article["published_at"]
+
+
 # --- on a terminal --------------------------------------------------------------------------
 
 

@@ -107,11 +107,16 @@ def _json(article: Detail, sources: list[RawSource] | None, out: Output) -> None
 
 
 def _metadata(a: Detail) -> list[tuple[str, object]]:
+    from zsctl.export.schema import day_of, published_at
+
     mentions = ", ".join(f"{d} {n}" for d, n in a.mentions)
+    # The day and the time apart, as list and the export give them (EXPORT_SCHEMA.md).
+    when = published_at(a.date, a.sources)
     return [
         ("id", a.id),
         ("title", a.title),
-        ("date", a.date),
+        ("date", day_of(a.date)),
+        *([("published_at", when)] if when is not None else []),
         ("district", a.district),
         ("mentions", mentions),
         ("tag", a.tag),
