@@ -213,3 +213,11 @@ def test_the_summary_counts_errors_and_warnings_apart(tmp_path: Path) -> None:
     assert "check ok: 1 dump(s), 0 error(s), 1 warning(s)" in result.stderr
     result = runner.invoke(app, ["check", "--seeds", str(seeds), "--format", "github"])
     assert result.stdout.endswith("zsctl check: 1 dumps, 0 error(s), 1 warning(s)\n")
+
+
+def test_no_site_rules_hint_for_a_line_seen_once(tmp_path: Path) -> None:
+    """A lone unparsed line is this page's, not furniture: no `sites suggest` hint for it."""
+    seeds = _seeds(tmp_path, {"001_a.txt": "页面导航说明一行\n".encode() + DASH})
+    err = runner.invoke(app, ["check", "--seeds", str(seeds), "--format", "tsv"]).stderr
+    assert "unparsed lines by text (1 distinct):" in err, err
+    assert "sites suggest" not in err

@@ -176,7 +176,8 @@ def _unparsed_summary(report: CheckReport) -> None:
         )
     if len(groups) > _GROUPS_SHOWN:
         message(f"  ... and {len(groups) - _GROUPS_SHOWN} more")
-    sites = sorted({s for g in groups for s in g.sites})
+    # Site rules are for lines that repeat; a line seen once is this page's, not furniture.
+    sites = sorted({s for g in groups if g.count > 1 for s in g.sites})
     for site in sites:
         message(
             f"hint: lines repeating across a site's pages are its furniture: run "
