@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+
+import pytest
 
 from tests.conftest import ROOT
 
@@ -25,3 +28,39 @@ def test_a_signal_after_the_command_keeps_its_exit_code() -> None:
     )  # fmt: skip
     assert proc.returncode == 0, (proc.returncode, proc.stderr)
     assert "interrupted" not in proc.stderr
+
+
+# A bug inside a command, as an unforeseen input would trigger it: a function the command
+# calls is replaced by one that fails, then the real entry point runs (Typer's path and the
+# fast path, which `list` takes).
+BUGGY = """
+import importlib, sys
+def broken(*args, **kwargs):
+    raise RuntimeError("boom")
+setattr(importlib.import_module("{module}"), "{function}", broken)
+sys.argv = ["zsctl", *sys.argv[1:]]
+from zsctl.__main__ import main
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("module", "function", "argv"),
+    [
+        ("zsctl.cli.options", "corpus_path", ["log"]),
+        ("zsctl.cli.options", "corpus_path", ["list"]),
+        ("zsctl.seeds.check", "check_seeds", ["check"]),
+    ],
+)
+def test_an_internal_error_is_one_line_and_exit_70(
+    module: str, function: str, argv: list[str]
+) -> None:
+    script = BUGGY.format(module=module, function=function)
+    run = [sys.executable, "-c", script, *argv]
+    proc = subprocess.run(run, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 70, proc.stderr
+    assert proc.stderr.startswith("error: internal error (RuntimeError: boom); this is a bug")
+    assert len(proc.stderr.splitlines()) == 1 and "Traceback" not in proc.stderr
+    env = {**os.environ, "ZSCTL_TRACEBACK": "1"}
+    proc = subprocess.run(run, capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
+    assert "Traceback" in proc.stderr and "RuntimeError: boom" in proc.stderr

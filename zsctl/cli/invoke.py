@@ -53,8 +53,22 @@ def invoke(fn: Callable[..., int], values: dict[str, Any]) -> int:
             style="red",
         )
         return 1
+    except Exception as exc:  # a bug, not the user's doing: one line, and how to see more
+        if os.environ.get("ZSCTL_TRACEBACK"):
+            raise
+        from zsctl.cli.output import inert, message
+
+        message(
+            f"error: internal error ({type(exc).__name__}: {inert(str(exc))[:300]}); this is a"
+            " bug in zsctl, please report it with the command (ZSCTL_TRACEBACK=1 shows where)",
+            style="red",
+        )
+        return INTERNAL_ERROR
     finally:
         _restore(signals)
+
+
+INTERNAL_ERROR = 70  # EX_SOFTWARE (sysexits.h): apart from 1 (problems found) and 2 (usage)
 
 
 _caught: list[int] = []  # the signals that stopped the command, for its exit code
