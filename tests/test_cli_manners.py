@@ -94,6 +94,9 @@ def test_a_pipe_gets_tsv_by_default(corpus: Path, command: str) -> None:
         ["show"],
         ["export", "--format", "xml"],
         ["list", "--limit", "-1"],
+        ["list", "--limit", "9" * 20],  # islice and SQLite take no more than 2**63 - 1
+        ["log", "--limit", "9" * 20],
+        ["grep", "招商", "-C", "9" * 20],
     ],
     ids=" ".join,
 )

@@ -27,7 +27,7 @@ from zsctl.cli.options import GROUPS
 from zsctl.cli.params import REQUIRED, Argument, Param, parameters
 
 # What this parser knows of a declaration; any other setting leaves the command to Typer.
-_UNDERSTOOD = frozenset({"help", "metavar", "show_default", "autocompletion", "min"})
+_UNDERSTOOD = frozenset({"help", "metavar", "show_default", "autocompletion", "min", "max"})
 _COMPLETE_VAR = "_ZSCTL_COMPLETE"  # set by the shell-completion scripts: Typer's job
 
 
@@ -102,7 +102,7 @@ def _understood(p: Param) -> bool:
     spec = p.spec
     if not _UNDERSTOOD.issuperset(spec.settings):
         return False
-    if "min" in spec.settings and p.type is not int:
+    if ("min" in spec.settings or "max" in spec.settings) and p.type is not int:
         return False
     if isinstance(spec, Argument):
         return p.default is REQUIRED and p.type is str
@@ -144,7 +144,8 @@ def _convert(p: Param, raw: str) -> Any:
         if not (raw.isascii() and raw.isdigit()):
             return None
         value = int(raw)
-        return value if value >= p.spec.settings.get("min", value) else None
+        low, high = p.spec.settings.get("min", value), p.spec.settings.get("max", value)
+        return value if low <= value <= high else None  # else Typer says what the range is
     if t is Path:
         return Path(raw)
     if t is str:

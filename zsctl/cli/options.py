@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from zsctl.config import Config
     from zsctl.query.filters import Filters
 
+# The largest count an option takes: SQLite's LIMIT and islice take no more than 2**63 - 1,
+# and no corpus holds more; past it Typer says the range instead of a traceback.
+MAX_COUNT = 2**31 - 1
+
 
 # The defaults when neither an option, nor $ZSCTL_SEEDS/$ZSCTL_CORPUS, nor zsctl.toml say.
 SEEDS_FOLDER = Path("seeds")
@@ -119,6 +123,10 @@ def seeds_path(option: Path | None, remembered: str | None = None) -> Path:
 def threshold_value(option: float | None) -> float:
     """ingest's threshold: the option, else zsctl.toml, else 0.8."""
     if option is not None:
+        if option != option:  # NaN passes Click's range check (every comparison is false)
+            from zsctl.errors import UsageError
+
+            raise UsageError("--threshold nan: give a number from 0.5 to 1.0")
         return option
     config = _config().threshold
     return config if config is not None else DEFAULT_THRESHOLD
@@ -237,7 +245,14 @@ SortOpt = Annotated[
 ]
 LimitOpt = Annotated[
     int,
-    Option("--limit", "-n", min=0, metavar="N", help="Show at most N articles; 0 for all."),
+    Option(
+        "--limit",
+        "-n",
+        min=0,
+        max=MAX_COUNT,
+        metavar="N",
+        help="Show at most N articles; 0 for all.",
+    ),
 ]
 
 

@@ -13,7 +13,9 @@ cause nearly all real blow-ups, and every packaged rule passes them:
    classic catastrophic shape; write a character class or spell the repeats out;
 4. no two unbounded repeats side by side that can take the same character, with only
    optional items between them (`\\s*\\s*`, `.*\\d+`, `\\s*\\d*\\s*`): each split of a run
-   between them is tried, which is quadratic.
+   between them is tried, which is quadratic;
+5. no repeated alternation whose branches can begin with the same character (`(a|a)*`,
+   `(a|ab)+`): each run can be split between the branches in exponentially many ways.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ _WHY = {
         "repeats a group that itself repeats (like (a+)+), which can take exponential time; "
         "use a character class or write the repeats out"
     ),
+    "alternation": (
+        "repeats alternatives that can start with the same character (like (a|ab)*), which "
+        "can take exponential time; make the branches start differently or use a class"
+    ),
     "adjacent": (
         "has two unbounded repeats in a row that can match the same character (like \\s*\\s*), "
         "which takes quadratic time; merge them or put a required character between them"
@@ -43,9 +49,12 @@ def linear_time_problem(pattern: str) -> str | None:
     """Why the pattern could run in more than linear time, or None when it passes the tests."""
     parser: Any = importlib.import_module("re._parser")  # the parser `re` itself uses
     consts: Any = importlib.import_module("re._constants")
-    tree = parser.parse(pattern)
-    probes = set(_PROBES) | {chr(av) for op, av in _walk(tree, consts) if op is consts.LITERAL}
-    return _check(list(tree), consts, sorted(probes), inside_repeat=False)
+    try:
+        tree = parser.parse(pattern)
+        probes = set(_PROBES) | {chr(av) for op, av in _walk(tree, consts) if op is consts.LITERAL}
+        return _check(list(tree), consts, sorted(probes), inside_repeat=False)
+    except RecursionError:  # groups nested hundreds deep: no rule needs that
+        return "is nested too deep to check; simplify it"
 
 
 def _walk(items: Any, c: Any) -> list[tuple[Any, Any]]:
@@ -84,10 +93,34 @@ def _check(items: list[Any], c: Any, probes: list[str], inside_repeat: bool) -> 
             return _WHY["nested"]
         if repeats and av[1] is c.MAXREPEAT and _overlaps_next(items, i, c, probes):
             return _WHY["adjacent"]
+        if op is c.BRANCH and inside_repeat and _branches_overlap(av[1], c, probes):
+            return _WHY["alternation"]
         for sub in _children(op, av, c):
             found = _check(list(sub), c, probes, inside_repeat or repeats)
             if found:
                 return found
+    return None
+
+
+def _branches_overlap(branches: Any, c: Any, probes: list[str]) -> bool:
+    """Whether two alternatives can begin with the same character (unknown starts count)."""
+    starts = [_first_chars(list(b), c, probes) for b in branches]
+    for i, mine in enumerate(starts):
+        for theirs in starts[i + 1 :]:
+            if mine is None or theirs is None or mine & theirs:
+                return True
+    return False
+
+
+def _first_chars(items: list[Any], c: Any, probes: list[str]) -> set[str] | None:
+    """The probe characters a sequence can begin with; None when that is not a plain item."""
+    if not items:
+        return None  # an empty branch: it can stand for nothing, as any other can start
+    op, av = items[0]
+    if op is c.SUBPATTERN:
+        return _first_chars(list(av[3]), c, probes)
+    if _is_char(op, c):
+        return {ch for ch in probes if _matches(op, av, ch, c)}
     return None
 
 

@@ -320,6 +320,12 @@ def _compile(pattern: Any, where: str, origin: str, line: int | None) -> re.Patt
         ) from None
     except re.error as exc:
         raise RulesError(f"{where}: bad regex {pattern!r}: {exc}", path=origin, line=line) from None
+    except (OverflowError, RecursionError):  # a{99999999999}, or groups nested 1,000 deep
+        raise RulesError(
+            f"{where}: regex {pattern[:80]!r} is too large or nested too deep; simplify it",
+            path=origin,
+            line=line,
+        ) from None
     if compiled.fullmatch(""):
         raise RulesError(
             f"{where}: pattern matches the empty line; it would eat blanks", path=origin, line=line

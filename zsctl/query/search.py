@@ -107,6 +107,10 @@ def compile_search(pattern: str, *, regex: bool = False, ignore_case: bool = Fal
             return Search(pattern, re.compile(pattern, re.IGNORECASE if ignore_case else 0))
         except re.error as exc:
             raise UsageError(f"bad regular expression {pattern!r}: {exc}") from None
+        except (OverflowError, RecursionError):  # a{99999999999}, or groups nested 1,000 deep
+            raise UsageError(
+                f"regular expression {pattern[:80]!r} is too large or nested too deep"
+            ) from None
     literal = re.escape(pattern)
     if ignore_case and _non_ascii_cased(pattern):
         # Full Unicode case-insensitivity: only re on the decoded text can tell.

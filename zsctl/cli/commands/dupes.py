@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from zsctl.cli.options import CorpusOpt, corpus_path
+from zsctl.cli.options import MAX_COUNT, CorpusOpt, corpus_path
 from zsctl.cli.params import Option
 
 if TYPE_CHECKING:
@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 def dupes(
     out: Output,
     corpus: CorpusOpt = None,
-    min_size: Annotated[int, Option("--min-size", min=2, help="Smallest cluster shown.")] = 2,
+    min_size: Annotated[
+        int, Option("--min-size", min=2, max=MAX_COUNT, help="Smallest cluster shown.")
+    ] = 2,
 ) -> int:
     """List duplicate clusters: members, the reason they merged, and their similarity."""
     from zsctl.query.dupes import duplicate_clusters

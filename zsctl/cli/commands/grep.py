@@ -6,7 +6,7 @@ import itertools
 import sys
 from typing import TYPE_CHECKING, Annotated
 
-from zsctl.cli.options import CorpusOpt, SortKey, SortOpt
+from zsctl.cli.options import MAX_COUNT, CorpusOpt, SortKey, SortOpt
 from zsctl.cli.params import Argument, Option
 
 if TYPE_CHECKING:
@@ -39,12 +39,26 @@ def grep(
     ] = False,
     context: Annotated[
         int,
-        Option("--context", "-C", min=0, metavar="N", help="Characters of context around a match."),
+        Option(
+            "--context",
+            "-C",
+            min=0,
+            max=MAX_COUNT,
+            metavar="N",
+            help="Characters of context around a match.",
+        ),
     ] = DEFAULT_CONTEXT,
     sort: SortOpt = SortKey.newest,
     limit: Annotated[
         int,
-        Option("--limit", "-n", min=0, metavar="N", help="Stop after N articles; 0 for all."),
+        Option(
+            "--limit",
+            "-n",
+            min=0,
+            max=MAX_COUNT,
+            metavar="N",
+            help="Stop after N articles; 0 for all.",
+        ),
     ] = 0,
     corpus: CorpusOpt = None,
 ) -> int:

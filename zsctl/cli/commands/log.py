@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from zsctl.cli.options import CorpusOpt, corpus_path
+from zsctl.cli.options import MAX_COUNT, CorpusOpt, corpus_path
 from zsctl.cli.params import Option
 
 if TYPE_CHECKING:
@@ -17,7 +17,9 @@ CHANGES = ("added", "removed", "merged", "split", "changed")
 def log(
     out: Output,
     corpus: CorpusOpt = None,
-    limit: Annotated[int, Option("--limit", "-n", min=1, help="Newest N ingests only.")] = 20,
+    limit: Annotated[
+        int, Option("--limit", "-n", min=1, max=MAX_COUNT, help="Newest N ingests only.")
+    ] = 20,
 ) -> int:
     """List past ingests: when, how long, dumps parsed, records, articles, what changed.
 
