@@ -224,3 +224,28 @@ def test_long_output_on_a_terminal_goes_through_the_pager(corpus: Path, tmp_path
     assert not marker.exists()
     on_terminal(["stats", "--corpus", str(corpus)], rows=200, PAGER=str(pager))
     assert not marker.exists()  # short output is not paged
+
+
+def _small_files() -> None:
+    """In the child: files end at 4 KB, and writing past that is EFBIG, not a signal."""
+    import resource
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+
+@pytest.mark.parametrize("argv", [["export"], ["list", "-f", "jsonl"], ["grep", "招商"]])
+def test_a_full_disk_under_stdout_is_one_line_and_exit_1(
+    corpus: Path, argv: list[str], tmp_path: Path
+) -> None:
+    """`zsctl export > file` on a full disk: said, not a traceback, and not exit 0."""
+    with (tmp_path / "out").open("wb") as out:
+        done = subprocess.run(
+            [sys.executable, "-m", "zsctl", *argv, "--corpus", str(corpus)],
+            stdout=out, stderr=subprocess.PIPE, text=True, env=ENV, preexec_fn=_small_files,
+            timeout=120, check=False,
+        )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith("error: writing the output failed: File too large")
+    assert len(done.stderr.splitlines()) == 1

@@ -6,6 +6,7 @@ the same way whichever parsed its command line. Typer-free, like everything the 
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import sqlite3
@@ -24,7 +25,9 @@ def invoke(fn: Callable[..., int], values: dict[str, Any]) -> int:
     signals = _catch_signals()
     try:
         try:
-            return call(fn, values, GROUPS) or 0
+            code = call(fn, values, GROUPS) or 0
+            sys.stdout.flush()  # a full disk under stdout is told here, not lost at exit
+            return code
         finally:
             from zsctl.cli.output import finish
 
@@ -54,9 +57,13 @@ def invoke(fn: Callable[..., int], values: dict[str, Any]) -> int:
         )
         return 1
     except Exception as exc:  # a bug, not the user's doing: one line, and how to see more
+        from zsctl.cli.output import inert, message
+
+        if isinstance(exc, OSError) and exc.errno in _OUTPUT_FULL:
+            message(f"error: writing the output failed: {exc.strerror}; free space and run again")
+            return 1
         if os.environ.get("ZSCTL_TRACEBACK"):
             raise
-        from zsctl.cli.output import inert, message
 
         message(
             f"error: internal error ({type(exc).__name__}: {inert(str(exc))[:300]}); this is a"
@@ -68,6 +75,8 @@ def invoke(fn: Callable[..., int], values: dict[str, Any]) -> int:
         _restore(signals)
 
 
+# Where stdout (or stderr) goes is full: the output is incomplete, the corpus untouched.
+_OUTPUT_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 INTERNAL_ERROR = 70  # EX_SOFTWARE (sysexits.h): apart from 1 (problems found) and 2 (usage)
 
 
