@@ -170,6 +170,32 @@ def test_ingest_from_parquet_reports_like_a_local_ingest(corpus: dict[str, Any])
     assert sorted(lines) == sorted(f"added\t{i}" for i in ids)
 
 
+def test_a_damaged_build_folder_is_one_line_and_the_corpus_untouched(
+    corpus: dict[str, Any], tmp_path: Path
+) -> None:
+    out = tmp_path / "damaged"
+    shutil.copytree(corpus["out"], out)
+    next((out / "articles").glob("*.parquet")).write_bytes(b"junk")
+    db = tmp_path / "c.db"
+    _run("zsctl", "ingest", "--from-parquet", str(corpus["out"]), "--corpus", str(db))
+    before = db.read_bytes()
+    args = [
+        sys.executable,
+        "-m",
+        "zsctl",
+        "ingest",
+        "--from-parquet",
+        str(out),
+        "--corpus",
+        str(db),
+    ]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1, done.stderr
+    assert "build folder damaged: articles/part-" in done.stderr
+    assert len(done.stderr.splitlines()) == 1
+    assert db.read_bytes() == before
+
+
 def test_a_failed_run_resumes_from_the_last_complete_stage(
     corpus: dict[str, Any], scheduler: str, tmp_path: Path
 ) -> None:

@@ -22,7 +22,7 @@ import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from zsctl.errors import UsageError
+from zsctl.errors import UsageError, ZsctlError
 
 MARKER = "_SUCCESS"
 
@@ -73,7 +73,16 @@ class Folder:
 
     def read(self, rel: str, columns: list[str] | None = None, filters: Any = None) -> pa.Table:
         """One Parquet part (or all parts of a folder), only the columns and rows asked for."""
-        return pq.read_table(self.path(rel), columns=columns, filters=filters, filesystem=self.fs)
+        try:
+            return pq.read_table(
+                self.path(rel), columns=columns, filters=filters, filesystem=self.fs
+            )
+        except (pa.ArrowException, OSError) as exc:  # a part cut short, overwritten or lost
+            raise ZsctlError(
+                f"build folder damaged: {rel}: {str(exc)[:200]}; run `zsctl build` into a new "
+                "folder (or remove this one first)",
+                path=self.url,
+            ) from None
 
     def parts(self, rel: str) -> list[str]:
         """The finished parts under a folder, relative to the build folder, sorted."""
