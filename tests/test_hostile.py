@@ -12,6 +12,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -1081,7 +1082,7 @@ def test_broken_corpus_is_refused_with_rebuild_hint(
         ["ingest", "--seeds", str(seeds)] if command == "ingest" else _read_commands("0")[command]
     )
     error = one_line_error(cli(*args, "--corpus", str(broken)), 1)
-    assert f"mv {broken} {broken}.old && zsctl ingest" in error
+    assert f"mv {broken} {broken}.old && zsctl ingest --corpus {broken}" in error
     if kind.endswith("schema"):
         assert "schema version" in error
     assert broken.read_bytes() == before  # refused, not "repaired"
@@ -1098,6 +1099,38 @@ def test_corrupt_pages_are_a_clear_error_not_a_traceback(
     )
     error = one_line_error(cli(*args, "--corpus", str(broken)), 1)
     assert "zsctl ingest" in error
+
+
+def _flip_a_body(corpus: Path, to: Path) -> tuple[Path, str]:
+    """A copy of the corpus whose first article's body ends in a byte that is not UTF-8, as a
+    flipped bit inside a page leaves it: SQLite's checks pass. The copy and that article's id."""
+    shutil.copy(corpus, to)
+    db = sqlite3.connect(to)
+    first = "(SELECT min(n) FROM articles)"
+    db.execute(
+        f"UPDATE articles SET body = CAST(CAST(body AS BLOB) || X'A5' AS TEXT) WHERE n = {first}"
+    )
+    article = db.execute(f"SELECT id FROM articles WHERE n = {first}").fetchone()[0]
+    db.commit()
+    db.close()
+    return to, article
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["show", "{id}"], ["grep", "招商"], ["grep", "-E", "招|商", "-c"], ["export"],
+     ["export", "--format", "parquet", "-o", "{tmp}/out.parquet"]],
+)  # fmt: skip
+def test_text_that_is_not_utf8_is_a_clear_error_and_doctor_finds_it(
+    seeds_corpus: tuple[Path, Path], tmp_path: Path, args: list[str]
+) -> None:
+    corpus, _ = seeds_corpus
+    broken, article = _flip_a_body(corpus, tmp_path / "flipped.db")
+    filled = [a.replace("{id}", article).replace("{tmp}", str(tmp_path)) for a in args]
+    error = one_line_error(cli(*filled, "--corpus", str(broken)), 1)
+    assert "corpus unreadable" in error and "zsctl ingest" in error
+    doctor = cli("doctor", "--corpus", str(broken))
+    assert doctor.exit_code == 1 and "not UTF-8" in doctor.output
 
 
 def test_missing_corpus_or_a_folder_is_a_clear_error(tmp_path: Path) -> None:

@@ -46,12 +46,14 @@ def invoke(fn: Callable[..., int], values: dict[str, Any]) -> int:
     except BrokenPipeError:
         quiet_broken_pipe()
         return 0
-    except sqlite3.DatabaseError as exc:
-        # A corpus damaged past its header opens, then fails mid-query.
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+        # A corpus damaged past its header opens, then fails mid-query; a flipped byte inside
+        # a text passes SQLite's checks and fails only as it is decoded.
         from zsctl.cli.output import inert, message
 
+        why = "text that is not UTF-8" if isinstance(exc, UnicodeDecodeError) else str(exc)
         message(
-            f"error: corpus unreadable ({inert(str(exc))}); rebuild it with `zsctl ingest`"
+            f"error: corpus unreadable ({inert(why)}); rebuild it with `zsctl ingest`"
             " after moving the damaged file aside",
             style="red",
         )

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zsctl.errors import UsageError, ZsctlError
+from zsctl.errors import CorpusError, UsageError, ZsctlError
 from zsctl.export.files import umask
 from zsctl.export.schema import (
     PARQUET_COMPRESSION,
@@ -65,11 +65,20 @@ def _writer(where: Any, schema: pa.Schema) -> Any:
 def write_parquet(articles: Iterable[Detail], out: Any) -> int:
     """Write one Parquet file to `out` (a path or a binary file); returns the row count."""
     require_pyarrow()
+    import pyarrow as pa
+
     schema = arrow_schema()
     n = 0
     with _writer(out, schema) as writer:
         for group in _groups(articles):
-            writer.write_batch(record_batch(group, schema), row_group_size=PARQUET_ROW_GROUP)
+            try:
+                batch = record_batch(group, schema)
+            except pa.ArrowInvalid as exc:  # text a flipped byte left invalid (see doctor)
+                raise CorpusError(
+                    f"corpus unreadable ({str(exc)[:120]}); rebuild it with `zsctl ingest` "
+                    "after moving the damaged file aside (`zsctl doctor` says what is wrong)"
+                ) from None
+            writer.write_batch(batch, row_group_size=PARQUET_ROW_GROUP)
             n += len(group)
     return n
 

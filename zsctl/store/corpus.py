@@ -453,7 +453,7 @@ def rebuild_hint(path: Path, why: str) -> str:
     """The message for a corpus zsctl cannot use: why, and the commands that rebuild it."""
     return (
         f"cannot use corpus ({why}); it is built from the seeds, so move it aside and rebuild: "
-        f"`mv {path} {path}.old && zsctl ingest`"
+        f"`mv {path} {path}.old && zsctl ingest --corpus {path}` (with your --seeds)"
     )
 
 

@@ -67,9 +67,27 @@ def all_problems(db: sqlite3.Connection) -> Iterator[str]:
     ).fetchone()[0]
     if unclaimed:
         yield f"{unclaimed} record(s) belong to no article"
+    yield from _text_problems(db, "articles", ("title", "tag", "source", "body"))
+    yield from _text_problems(db, "records", ("key", "title", "tag", "source"))
     yield from _lists_problems(db)
     yield from _index_problems(db, db.execute("SELECT n, title FROM articles"))
     yield from _order_problems(db, full=True)
+
+
+def _text_problems(db: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> Iterator[str]:
+    """Text a flipped byte left invalid: SQLite stores and checks it, Python cannot read it."""
+    blobs = ", ".join(f"CAST({c} AS BLOB)" for c in columns)
+    bad, first = 0, None
+    for rowid, *texts in db.execute(f"SELECT rowid, {blobs} FROM {table}"):
+        try:
+            for text in texts:
+                if text is not None:
+                    text.decode()
+        except UnicodeDecodeError:
+            bad += 1
+            first = rowid if first is None else first
+    if bad:
+        yield f"{bad} row(s) of {table} hold text that is not UTF-8 (the first: rowid {first})"
 
 
 def _records_problems(
