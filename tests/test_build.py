@@ -344,6 +344,19 @@ def test_bad_scheduler_and_unfinished_folders_are_usage_errors(tmp_path: Path) -
         load_built(str(tmp_path), tmp_path / "c.db")
 
 
+def test_build_finds_the_seeds_and_threshold_as_ingest_does(tmp_path: Path) -> None:
+    """$ZSCTL_SEEDS and zsctl.toml, not only ./seeds (the README says every command)."""
+    from tests.conftest import SEEDS
+
+    (tmp_path / "zsctl.toml").write_text("threshold = 0.9\n", encoding="utf-8")
+    env = {**os.environ, "ZSCTL_SEEDS": str(SEEDS)}
+    args = [sys.executable, "-m", "zsctl", "build", "--out", "b", "--scheduler", "local:1"]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=600, cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    params = json.loads((tmp_path / "b" / "build.json").read_text(encoding="utf-8"))
+    assert params["seeds"] == str(SEEDS) and params["threshold"] == 0.9
+
+
 def test_components_join_links_transitively_and_name_the_smallest_key() -> None:
     comp = stages.components([("c", "d"), ("b", "a"), ("d", "b"), ("x", "y")])
     assert comp == {"a": "a", "b": "a", "c": "a", "d": "a", "x": "x", "y": "x"}

@@ -23,13 +23,15 @@ def build(
         ),
     ],
     seeds: Annotated[
-        str,
+        str | None,
         Option(
             "--seeds",
             metavar="PATH|URL",
-            help="Folder (or fsspec URL) holding the dumps and INDEX.md.",
+            help="Folder (or fsspec URL) holding the dumps and INDEX.md (default: "
+            "$ZSCTL_SEEDS, zsctl.toml, seeds/).",
+            show_default=False,
         ),
-    ] = "seeds",
+    ] = None,
     scheduler: Annotated[
         str,
         Option(
@@ -40,13 +42,21 @@ def build(
         ),
     ] = "local",
     threshold: Annotated[
-        float,
-        Option(min=0.5, max=1.0, help="Near-duplicate Jaccard threshold (0.5-1.0)."),
-    ] = 0.8,
+        float | None,
+        Option(
+            min=0.5,
+            max=1.0,
+            help="Near-duplicate Jaccard threshold, 0.5-1.0 (default: zsctl.toml, 0.8).",
+        ),
+    ] = None,
 ) -> int:
     """Parse, deduplicate and write articles as Parquet on a Dask cluster; resumes a failed run."""
     from zsctl.build.pipeline import build as run_build
+    from zsctl.cli.options import seeds_path, threshold_value
     from zsctl.cli.output import inert, message
+
+    # The same defaults as ingest's, so a build and a local ingest read the same dumps.
+    where = seeds if seeds is not None else str(seeds_path(None))
 
     def dashboard(link: str | None) -> None:
         if link:
@@ -54,7 +64,12 @@ def build(
 
     with _progress() as progress:
         stats = run_build(
-            seeds, out_dir, scheduler, threshold=threshold, progress=progress, on_client=dashboard
+            where,
+            out_dir,
+            scheduler,
+            threshold=threshold_value(threshold),
+            progress=progress,
+            on_client=dashboard,
         )
     _summary(stats, out_dir)
     return 1 if stats.failed else 0
