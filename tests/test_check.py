@@ -221,3 +221,15 @@ def test_no_site_rules_hint_for_a_line_seen_once(tmp_path: Path) -> None:
     err = runner.invoke(app, ["check", "--seeds", str(seeds), "--format", "tsv"]).stderr
     assert "unparsed lines by text (1 distinct):" in err, err
     assert "sites suggest" not in err
+
+
+def test_an_escaped_pipe_is_part_of_its_cell(tmp_path: Path) -> None:
+    """`\\|` inside a cell, as GitHub's tables write a pipe, does not split the row."""
+    from zsctl.seeds.manifest import read_manifest
+
+    sha = hashlib.sha256(DASH).hexdigest()
+    rows = f"| 001_a.txt | chanyeyuanqu | auto | - | {sha} | listing \\| page 2 |\n"
+    seeds = _seeds(tmp_path, {"001_a.txt": DASH}, rows)
+    assert _codes(seeds) == []
+    [entry] = read_manifest(seeds).entries
+    assert entry.note == "listing | page 2"

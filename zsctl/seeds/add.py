@@ -34,7 +34,7 @@ def manifest_row(
     name: str, site: str, layout: str, fetched: str | None, sha: str, note: str
 ) -> str:
     """One INDEX.md row, in the column order the manifest requires."""
-    cells = (name, site, layout, fetched or "-", sha, note.replace("|", "/"))
+    cells = (name, site, layout, fetched or "-", sha, note.replace("|", "\\|"))
     return "| " + " | ".join(cells) + " |"
 
 

@@ -26,6 +26,7 @@ MAX_NAME_BYTES = 255  # NAME_MAX on Linux and macOS: no longer name can exist
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\.txt")  # ALLOWED_NAMES, as a regex
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _SEPARATOR_CELL = re.compile(r"^:?-{3,}:?$")
+_UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,10 +134,11 @@ def _parse_table(
 
 
 def _cells(line: str) -> list[str]:
+    """A table row's cells; `\\|` is a pipe inside a cell, as in GitHub's Markdown tables."""
     inner = line.strip()
     inner = inner[1:] if inner.startswith("|") else inner
-    inner = inner[:-1] if inner.endswith("|") else inner
-    return [c.strip() for c in inner.split("|")]
+    inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
+    return [c.strip().replace("\\|", "|") for c in _UNESCAPED_PIPE.split(inner)]
 
 
 def _row(
