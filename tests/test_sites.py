@@ -279,6 +279,8 @@ _GOOD_HEAD = "version: 1\nsites:\n  mysite:\n    rules:\n"
         (_GOOD_HEAD + "      - id: a\n        pattern: '(a)x\\1'\n", 6, "backreference"),
         (_GOOD_HEAD + "      - id: a\n        pattern: '\\s*\\s*x'\n", 6, "quadratic"),
         (_GOOD_HEAD + "      - id: a\n        pattern: '(a|a)*b'\n", 6, "exponential"),
+        (_GOOD_HEAD + "      - id: [1]\n        pattern: x\n", 5, "a rule id is text"),
+        ("version: 1\nsites:\n  mysite:\n    name: [1]\n    rules: []\n", 4, "name must be text"),
         (_GOOD_HEAD + "      - id: a\n        pattern: '(?:共|共计)+页'\n", 6, "exponential"),
         (_GOOD_HEAD + "      - id: a\n        pattern: 'a{99999999999}'\n", 6, "too large"),
         (

@@ -277,7 +277,12 @@ def _sites(
             )
         _no_unknown(body, _SITE_KEYS, where, origin)
         sites[str(site_id)] = _rules(body.get("rules") or [], where, origin, _line(body, "rules"))
-        names[str(site_id)] = str(body.get("name", site_id))
+        name = body.get("name", str(site_id))
+        if not isinstance(name, str) or not name.strip():
+            raise RulesError(
+                f"{where}: name must be text, got {name!r}", path=origin, line=_line(body, "name")
+            )
+        names[str(site_id)] = name
     return sites, names
 
 
@@ -291,6 +296,12 @@ def _rules(raw: Any, where: str, origin: str, line: int | None) -> tuple[Rule, .
                 f"{where}: each rule needs 'id' and 'pattern', got {item!r}",
                 path=origin,
                 line=_line(item) or line,
+            )
+        if not isinstance(item["id"], str) or not item["id"].strip():
+            raise RulesError(
+                f"{where}: a rule id is text (like 'pager'), got {item['id']!r}",
+                path=origin,
+                line=_line(item, "id") or _line(item),
             )
         here = f"{where} rule {item['id']!r}"
         _no_unknown(item, _RULE_KEYS, here, origin)
