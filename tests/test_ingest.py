@@ -547,3 +547,23 @@ def test_gram_index_is_rebuilt_after_many_patches(
     fresh = tmp_path / "fresh"
     ingest(_write_seeds(fresh, dumps), fresh / "c.db")
     assert _index_by_id(corpus) == _index_by_id(fresh / "c.db")
+
+
+@pytest.mark.parametrize(
+    ("name", "fix"),
+    [
+        ("SQLITE_BUSY", "Another program holds the corpus locked"),
+        ("SQLITE_FULL", "Free disk space, then"),
+        ("SQLITE_READONLY", "Check the permissions of /x/Corpus.db"),
+        ("SQLITE_IOERR_WRITE", "Free disk space or check permissions"),
+    ],
+)
+def test_a_failed_write_says_what_to_do_for_its_kind(name: str, fix: str) -> None:
+    """A locked corpus is not a full disk: the message said "free disk space" for every error."""
+    from zsctl.store.corpus import write_failed
+
+    exc = sqlite3.OperationalError("database is locked")
+    exc.sqlite_errorname = name  # as SQLite sets it
+    said = write_failed(Path("/x/Corpus.db"), exc)
+    assert said.startswith("writing the corpus failed (database is locked); nothing was changed")
+    assert fix in said

@@ -38,7 +38,13 @@ from zsctl.seeds.dumps import dump_limits
 from zsctl.seeds.manifest import DumpEntry, read_manifest
 from zsctl.seeds.problems import Problem
 from zsctl.store import log, writes
-from zsctl.store.corpus import close_ingest, connect_ingest, rebuild_hint, write_lock
+from zsctl.store.corpus import (
+    close_ingest,
+    connect_ingest,
+    rebuild_hint,
+    write_failed,
+    write_lock,
+)
 from zsctl.store.verify import check_before_ingest
 
 # (phase, done, total or None, info): "parse" after each dump, "cluster", "articles" after each
@@ -153,11 +159,7 @@ def _locked(
                 stats,
             )
         except sqlite3.OperationalError as exc:
-            raise CorpusError(
-                f"writing the corpus failed ({exc}); nothing was changed. Free disk space "
-                "or check permissions, then run ingest again",
-                path=str(corpus),
-            ) from None
+            raise CorpusError(write_failed(corpus, exc), path=str(corpus)) from None
         except (sqlite3.DatabaseError, zlib.error, json.JSONDecodeError) as exc:
             # A corpus damaged past what check_before_ingest samples: a record's stored body
             # or districts no longer decode.

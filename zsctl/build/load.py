@@ -25,7 +25,13 @@ from zsctl.model import Article, DumpSummary, Provenance, Record, StoredRecord
 from zsctl.parse.worker import DumpOutcome
 from zsctl.seeds.manifest import DumpEntry
 from zsctl.store import codes, writes
-from zsctl.store.corpus import close_ingest, connect_ingest, rebuild_hint, write_lock
+from zsctl.store.corpus import (
+    close_ingest,
+    connect_ingest,
+    rebuild_hint,
+    write_failed,
+    write_lock,
+)
 
 
 def load_built(build_dir: str, corpus: Path, *, wait: bool = False) -> IngestStats:
@@ -45,11 +51,7 @@ def load_built(build_dir: str, corpus: Path, *, wait: bool = False) -> IngestSta
         try:
             in_transaction(db, lambda: _load(db, folder, params, stats), stats)
         except sqlite3.OperationalError as exc:
-            raise CorpusError(
-                f"writing the corpus failed ({exc}); nothing was changed. Free disk space "
-                "or check permissions, then run again",
-                path=str(corpus),
-            ) from None
+            raise CorpusError(write_failed(corpus, exc), path=str(corpus)) from None
         except sqlite3.DatabaseError as exc:
             raise CorpusError(rebuild_hint(corpus, str(exc)), path=str(corpus)) from None
         finally:

@@ -285,6 +285,23 @@ def _refuse_hard_links(path: Path) -> None:
         )
 
 
+def write_failed(path: Path, exc: sqlite3.OperationalError) -> str:
+    """One line for an ingest whose writing failed (rolled back): what to do about its kind."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        fix = (
+            "Another program holds the corpus locked (a sqlite3 shell or a tool writing to "
+            "it?): close it"
+        )
+    elif name == "SQLITE_FULL":
+        fix = "Free disk space"
+    elif name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN")):
+        fix = f"Check the permissions of {path} and its folder"
+    else:
+        fix = "Free disk space or check permissions"
+    return f"writing the corpus failed ({exc}); nothing was changed. {fix}, then run again"
+
+
 def _sqlite_problem(path: Path, exc: sqlite3.DatabaseError, *, writing: bool) -> str:
     """One line for an SQLite error on opening: the fix for its kind, not always a rebuild."""
     name = getattr(exc, "sqlite_errorname", "")
