@@ -149,7 +149,7 @@ def test_whatever_the_fast_path_accepts_typer_reads_the_same(
 
 
 def test_a_declaration_it_does_not_know_leaves_the_command_to_typer() -> None:
-    def capped(n: Annotated[int, Option("--n", max=9)] = 1) -> int:
+    def capped(n: Annotated[int, Option("--n", max=9, clamp=True)] = 1) -> int:
         return 0
 
     def counted(v: Annotated[int, Option("-v", count=True)] = 0) -> int:
@@ -161,6 +161,16 @@ def test_a_declaration_it_does_not_know_leaves_the_command_to_typer() -> None:
     assert fast.parse(parameters(capped, GROUPS), ["--n", "3"]) is None
     assert fast.parse(parameters(counted, GROUPS), ["-v"]) is None
     assert fast.parse(parameters(optional_argument, GROUPS), ["a"]) is None
+
+
+def test_a_value_out_of_its_range_is_left_to_typer_which_says_the_range() -> None:
+    def ranged(n: Annotated[int, Option("--n", min=1, max=9)] = 1) -> int:
+        return 0
+
+    params = parameters(ranged, GROUPS)
+    assert fast.parse(params, ["--n", "3"]) is not None
+    assert fast.parse(params, ["--n", "10"]) is None
+    assert fast.parse(params, ["--n", "0"]) is None
 
 
 def test_the_fast_commands_are_the_apps() -> None:
