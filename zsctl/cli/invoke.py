@@ -66,7 +66,6 @@ def invoke(fn: Callable[..., int], values: dict[str, Any]) -> int:
             return 1
         if os.environ.get("ZSCTL_TRACEBACK"):
             raise
-
         message(
             f"error: internal error ({type(exc).__name__}: {inert(str(exc))[:300]}); this is a"
             " bug in zsctl, please report it with the command (ZSCTL_TRACEBACK=1 shows where)",
@@ -78,7 +77,7 @@ def invoke(fn: Callable[..., int], values: dict[str, Any]) -> int:
 
 
 # Where stdout (or stderr) goes is full: the output is incomplete, the corpus untouched.
-_OUTPUT_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+_OUTPUT_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 INTERNAL_ERROR = 70  # EX_SOFTWARE (sysexits.h): apart from 1 (problems found) and 2 (usage)
 
 
