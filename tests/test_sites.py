@@ -281,7 +281,9 @@ _GOOD_HEAD = "version: 1\nsites:\n  mysite:\n    rules:\n"
         (_GOOD_HEAD + "      - id: a\n        pattern: '(a|a)*b'\n", 6, "exponential"),
         (_GOOD_HEAD + "      - id: [1]\n        pattern: x\n", 5, "a rule id is text"),
         ("version: 1\nsites:\n  mysite:\n    name: [1]\n    rules: []\n", 4, "name must be text"),
-        (_GOOD_HEAD + "      - id: a\n        pattern: '(?:共|共计)+页'\n", 6, "exponential"),
+        (_GOOD_HEAD + "      - id: a\n        pattern: '(a|aa)+b'\n", 6, "exponential"),
+        (_GOOD_HEAD + "      - id: a\n        pattern: '(?i:ab|AB)+c'\n", 6, "exponential"),
+        (_GOOD_HEAD + "      - id: a\n        pattern: '(?:\\d+|…)+'\n", 6, "itself repeats"),
         (_GOOD_HEAD + "      - id: a\n        pattern: 'a{99999999999}'\n", 6, "too large"),
         (
             _GOOD_HEAD + "      - id: a\n        pattern: '" + "(" * 500 + "a" + ")" * 500 + "'\n",
@@ -420,6 +422,14 @@ def test_any_rules_file_loads_or_is_one_rules_error(patterns: list[str], junk: s
         else:
             for rule in merged.for_site("mysite"):
                 assert linear_time_problem(rule.pattern.pattern) is None
+
+
+@pytest.mark.parametrize(
+    "pattern", ["(?:共|共计)+页", "(a|ab)+c", "(?:上一页|下一页|首页|尾页)+", "(?:第一页|共)+"]
+)
+def test_alternations_that_start_apart_pass_the_linear_time_check(pattern: str) -> None:
+    """`re` factors `共|共计` into `共(?:|计)`: the empty branch is followed by 共 or 页, not 计."""
+    assert linear_time_problem(pattern) is None
 
 
 def test_headings_and_sentences_shared_by_stories_are_not_furniture(tmp_path: Path) -> None:

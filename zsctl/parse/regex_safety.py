@@ -14,8 +14,9 @@ cause nearly all real blow-ups, and every packaged rule passes them:
 4. no two unbounded repeats side by side that can take the same character, with only
    optional items between them (`\\s*\\s*`, `.*\\d+`, `\\s*\\d*\\s*`): each split of a run
    between them is tried, which is quadratic;
-5. no repeated alternation whose branches can begin with the same character (`(a|a)*`,
-   `(a|ab)+`): each run can be split between the branches in exponentially many ways.
+5. no repeated alternation whose branches can begin with the same character, case folded
+   (`(a|a)*`, `(a|aa)+`, `(?i:ab|AB)+`): each run can be split between the branches in
+   exponentially many ways.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ _WHY = {
         "use a character class or write the repeats out"
     ),
     "alternation": (
-        "repeats alternatives that can start with the same character (like (a|ab)*), which "
+        "repeats alternatives that can start with the same character (like (a|aa)+), which "
         "can take exponential time; make the branches start differently or use a class"
     ),
     "adjacent": (
@@ -81,8 +82,11 @@ def _children(op: Any, av: Any, c: Any) -> list[Any]:
     return []
 
 
-def _check(items: list[Any], c: Any, probes: list[str], inside_repeat: bool) -> str | None:
-    """The first problem in one sequence of parsed items and everything below it."""
+def _check(
+    items: list[Any], c: Any, probes: list[str], inside_repeat: bool, loop: set[str] | None = None
+) -> str | None:
+    """The first problem in one sequence of parsed items and everything below it; `loop` is
+    what the innermost enclosing repeat's body begins with (what may follow its end)."""
     for i, (op, av) in enumerate(items):
         if op in (c.GROUPREF, c.GROUPREF_EXISTS):
             return _WHY["backref"]
@@ -93,20 +97,27 @@ def _check(items: list[Any], c: Any, probes: list[str], inside_repeat: bool) -> 
             return _WHY["nested"]
         if repeats and av[1] is c.MAXREPEAT and _overlaps_next(items, i, c, probes):
             return _WHY["adjacent"]
-        if op is c.BRANCH and inside_repeat and _branches_overlap(av[1], c, probes):
-            return _WHY["alternation"]
         for sub in _children(op, av, c):
-            found = _check(list(sub), c, probes, inside_repeat or repeats)
+            body = list(sub)
+            inner = (_first_chars(body, c, probes) if body else None) if repeats else loop
+            found = _check(body, c, probes, inside_repeat or repeats, inner)
             if found:
                 return found
+        if op is c.BRANCH and inside_repeat:  # after its branches: a repeat in one is "nested"
+            follow = _first_chars(items[i + 1 :], c, probes) if items[i + 1 :] else loop
+            if _branches_overlap(av[1], c, probes, follow):
+                return _WHY["alternation"]
     return None
 
 
-def _branches_overlap(branches: Any, c: Any, probes: list[str]) -> bool:
-    """Whether two alternatives can begin with the same character (unknown starts count)."""
-    starts = [_first_chars(list(b), c, probes) for b in branches]
-    for i, mine in enumerate(starts):
-        for theirs in starts[i + 1 :]:
+def _branches_overlap(branches: Any, c: Any, probes: list[str], follow: set[str] | None) -> bool:
+    """Whether two alternatives can begin with the same character (case folded; an unknown
+    start counts as overlapping). An empty branch begins with what follows the group: `re`
+    parses `(?:共|共计)+` as `(?:共(?:|计))+`, linear, and `(a|aa)+` as `(?:a(?:|a))+`, not."""
+    starts = [_first_chars(list(b), c, probes) if list(b) else follow for b in branches]
+    folded = [None if s is None else {ch.casefold() for ch in s} for s in starts]
+    for i, mine in enumerate(folded):
+        for theirs in folded[i + 1 :]:
             if mine is None or theirs is None or mine & theirs:
                 return True
     return False
@@ -114,11 +125,12 @@ def _branches_overlap(branches: Any, c: Any, probes: list[str]) -> bool:
 
 def _first_chars(items: list[Any], c: Any, probes: list[str]) -> set[str] | None:
     """The probe characters a sequence can begin with; None when that is not a plain item."""
-    if not items:
-        return None  # an empty branch: it can stand for nothing, as any other can start
     op, av = items[0]
     if op is c.SUBPATTERN:
-        return _first_chars(list(av[3]), c, probes)
+        inner = list(av[3])
+        return _first_chars(inner, c, probes) if inner else None
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and av[0] >= 1 and list(av[2]):
+        return _first_chars(list(av[2]), c, probes)  # `\d+` begins as `\d` does
     if _is_char(op, c):
         return {ch for ch in probes if _matches(op, av, ch, c)}
     return None
