@@ -113,6 +113,8 @@ def test_usage_errors_are_one_line_with_the_hint(argv: list[str]) -> None:
     [
         (["check", "--corpus", "x"], "does not read the corpus: no --corpus"),
         (["grep", "招商", "--seeds", "x"], "does not read the dumps: no --seeds"),
+        (["list", "--corpus"], "requires an argument"),  # taken, but left without its value
+        (["ingest", "--seeds"], "requires an argument"),
     ],
 )
 def test_a_path_option_a_command_lacks_says_why(argv: list[str], said: str) -> None:

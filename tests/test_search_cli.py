@@ -498,7 +498,7 @@ def test_a_closed_pipe_ends_quietly(many: Path, args: list[str]) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [["dupes"], ["stats"], ["log"], ["stats", "--json"]],
+    [["dupes"], ["dupes", "-f", "tsv"]],  # Rich tables, more than a pipe's buffer
 )
 def test_a_closed_pipe_on_stdout_and_stderr_ends_quietly(many: Path, args: list[str]) -> None:
     """`zsctl ... 2>&1 | head -1`: the summary on stderr meets the closed pipe too; exit 0."""

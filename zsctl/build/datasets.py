@@ -99,7 +99,14 @@ class Folder:
         if not self.fs.exists(path):
             return None
         with self.fs.open(path, "rb") as f:
-            value: dict[str, Any] = json.loads(f.read().decode())
+            data = f.read()
+        try:
+            value: dict[str, Any] = json.loads(data.decode())
+        except ValueError:  # not UTF-8 or not JSON (UnicodeDecodeError is a ValueError)
+            raise ZsctlError(
+                f"build folder damaged: {rel} is not JSON; run `zsctl build` into a new folder",
+                path=self.url,
+            ) from None
         return value
 
     def write_json(self, rel: str, value: dict[str, Any]) -> None:

@@ -124,7 +124,8 @@ def _usage_error(exc: Any) -> int:
 
     ctx = getattr(exc, "ctx", None)
     where = ctx.command_path if ctx is not None else "zsctl"
-    text = _PATH_OPTIONS.get(getattr(exc, "option_name", None) or "") or exc.format_message()
+    unknown = isinstance(exc, _click_exceptions().NoSuchOption)  # not a value left out
+    text = (unknown and _PATH_OPTIONS.get(exc.option_name or "")) or exc.format_message()
     message(f"error: {inert(text)} (see `{where} --help`)", style="red")
     return int(exc.exit_code)
 

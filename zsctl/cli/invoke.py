@@ -64,7 +64,11 @@ def invoke(fn: Callable[..., int], values: dict[str, Any]) -> int:
         if isinstance(exc, OSError) and exc.errno in _OUTPUT_FULL:
             message(f"error: writing the output failed: {exc.strerror}; free space and run again")
             return 1
-        if os.environ.get("ZSCTL_TRACEBACK"):
+        if isinstance(exc, OSError) and exc.strerror:  # the system's doing (EIO, EACCES, ...)
+            where = f": {inert(str(exc.filename))}" if exc.filename else ""
+            message(f"error: {exc.strerror}{where}", style="red")
+            return 1
+        if os.environ.get("ZSCTL_TRACEBACK", "") not in ("", "0"):
             raise
         message(
             f"error: internal error ({type(exc).__name__}: {inert(str(exc))[:300]}); this is a"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,7 +57,8 @@ def build(
     from zsctl.cli.output import inert, message
 
     # The same defaults as ingest's, so a build and a local ingest read the same dumps.
-    where = seeds if seeds is not None else str(seeds_path(None))
+    # $ZSCTL_SEEDS is taken as written: a URL must not go through Path (s3://b -> s3:/b).
+    where = seeds or os.environ.get("ZSCTL_SEEDS") or str(seeds_path(None))
 
     def dashboard(link: str | None) -> None:
         if link:
