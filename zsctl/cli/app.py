@@ -79,6 +79,8 @@ def run(argv: list[str] | None = None) -> None:
 
     Click's usage errors are one line, `error: WHAT (see zsctl CMD --help)`, not its block.
     """
+    import typer
+
     from zsctl.cli.invoke import quiet_broken_pipe
 
     click = _click_exceptions()
@@ -92,22 +94,9 @@ def run(argv: list[str] | None = None) -> None:
         code = exc.exit_code
     except click.ClickException as exc:
         code = _usage_error(exc)
-    except _abort():  # Ctrl-C at a prompt
+    except typer.Abort:  # Ctrl-C at a prompt (Typer's name for Click's, in every version)
         code = 130
     sys.exit(code if isinstance(code, int) else 0)
-
-
-def _abort() -> type[BaseException]:
-    """Click's Abort, where the installed Typer keeps it (typer 0.28 moved it to typer.exceptions:
-    an `except click.Abort` there raised AttributeError over any other exception)."""
-    for module in ("typer.exceptions", "typer._click.exceptions", "click.exceptions"):
-        try:
-            found = getattr(import_module(module), "Abort", None)
-        except ImportError:
-            continue
-        if isinstance(found, type) and issubclass(found, BaseException):
-            return found
-    return KeyboardInterrupt  # no Abort anywhere: what it stands for
 
 
 def _click_exceptions() -> Any:

@@ -45,6 +45,14 @@ CorpusOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, Option("--json", help="Same as --format json.")]
+ThresholdOpt = Annotated[  # ingest's and build's: the same default, threshold_value
+    float | None,
+    Option(
+        min=0.5,
+        max=1.0,
+        help="Near-duplicate Jaccard threshold, 0.5-1.0 (default: zsctl.toml, 0.8).",
+    ),
+]
 
 
 class Format(StrEnum):
@@ -109,11 +117,17 @@ def corpus_path(option: Path | None) -> Path:
 def seeds_path(option: Path | None, remembered: str | None = None) -> Path:
     """The seeds folder: the option, else $ZSCTL_SEEDS, else zsctl.toml, else the folder the
     corpus was built from (`remembered`, where a command reads a corpus), else seeds/."""
+    return Path(seeds_location(option, remembered))
+
+
+def seeds_location(option: str | Path | None, remembered: str | None = None) -> str | Path:
+    """seeds_path's answer with $ZSCTL_SEEDS as written, for `build`, which also takes a URL
+    (through Path, s3://bucket would become s3:/bucket)."""
     if option is not None:
         return option
     env = os.environ.get("ZSCTL_SEEDS")
     if env:
-        return Path(env)
+        return env
     config = _config().seeds
     if config is not None:
         return config

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
+from zsctl.cli.options import ThresholdOpt
 from zsctl.cli.params import Option
 
 if TYPE_CHECKING:
@@ -42,23 +42,15 @@ def build(
             "processes on this machine (default: one per core).",
         ),
     ] = "local",
-    threshold: Annotated[
-        float | None,
-        Option(
-            min=0.5,
-            max=1.0,
-            help="Near-duplicate Jaccard threshold, 0.5-1.0 (default: zsctl.toml, 0.8).",
-        ),
-    ] = None,
+    threshold: ThresholdOpt = None,
 ) -> int:
     """Parse, deduplicate and write articles as Parquet on a Dask cluster; resumes a failed run."""
     from zsctl.build.pipeline import build as run_build
-    from zsctl.cli.options import seeds_path, threshold_value
+    from zsctl.cli.options import seeds_location, threshold_value
     from zsctl.cli.output import inert, message
 
     # The same defaults as ingest's, so a build and a local ingest read the same dumps.
-    # $ZSCTL_SEEDS is taken as written: a URL must not go through Path (s3://b -> s3:/b).
-    where = seeds or os.environ.get("ZSCTL_SEEDS") or str(seeds_path(None))
+    where = str(seeds_location(seeds))
 
     def dashboard(link: str | None) -> None:
         if link:

@@ -12,6 +12,7 @@ from zsctl.cli.options import (
     CorpusOpt,
     JsonOpt,
     SeedsOpt,
+    ThresholdOpt,
     corpus_path,
     seeds_path,
     threshold_value,
@@ -25,14 +26,7 @@ if TYPE_CHECKING:
 def ingest(
     seeds: SeedsOpt = DEFAULT_SEEDS,
     corpus: CorpusOpt = None,
-    threshold: Annotated[
-        float | None,
-        Option(
-            min=0.5,
-            max=1.0,
-            help="Near-duplicate Jaccard threshold, 0.5-1.0 (default: zsctl.toml, 0.8).",
-        ),
-    ] = None,
+    threshold: ThresholdOpt = None,
     wait: Annotated[
         bool, Option("--wait", help="Wait for a running ingest instead of failing.")
     ] = False,
