@@ -50,13 +50,10 @@ def invoke(fn: Callable[..., int], values: dict[str, Any]) -> int:
         # A corpus damaged past its header opens, then fails mid-query; a flipped byte inside
         # a text passes SQLite's checks and fails only as it is decoded.
         from zsctl.cli.output import inert, message
+        from zsctl.store.corpus import unreadable_hint
 
         why = "text that is not UTF-8" if isinstance(exc, UnicodeDecodeError) else str(exc)
-        message(
-            f"error: corpus unreadable ({inert(why)}); rebuild it with `zsctl ingest`"
-            " after moving the damaged file aside",
-            style="red",
-        )
+        message(f"error: {unreadable_hint(inert(why))}", style="red")
         return 1
     except Exception as exc:  # a bug, not the user's doing: one line, and how to see more
         from zsctl.cli.output import inert, message

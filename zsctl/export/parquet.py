@@ -25,6 +25,7 @@ from zsctl.export.schema import (
     arrow_schema,
     record_batch,
 )
+from zsctl.store.corpus import unreadable_hint
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -74,10 +75,8 @@ def write_parquet(articles: Iterable[Detail], out: Any) -> int:
             try:
                 batch = record_batch(group, schema)
             except pa.ArrowInvalid as exc:  # text a flipped byte left invalid (see doctor)
-                raise CorpusError(
-                    f"corpus unreadable ({str(exc)[:120]}); rebuild it with `zsctl ingest` "
-                    "after moving the damaged file aside (`zsctl doctor` says what is wrong)"
-                ) from None
+                why = unreadable_hint(str(exc)[:120])
+                raise CorpusError(f"{why} (`zsctl doctor` says what is wrong)") from None
             writer.write_batch(batch, row_group_size=PARQUET_ROW_GROUP)
             n += len(group)
     return n

@@ -285,35 +285,49 @@ def _refuse_hard_links(path: Path) -> None:
         )
 
 
+def unreadable_hint(why: str) -> str:
+    """The message for a corpus that opened and then failed to read (a damaged page or text)."""
+    return (
+        f"corpus unreadable ({why}); rebuild it with `zsctl ingest` after moving the damaged "
+        "file aside"
+    )
+
+
+def _sqlite_kind(exc: sqlite3.DatabaseError) -> str | None:
+    """What an SQLite error is about, for its fix: full, permissions, busy, io, or None."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name == "SQLITE_FULL":
+        return "full"
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
+        return "permissions"
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return "busy"
+    return "io" if name.startswith("SQLITE_IOERR") else None
+
+
 def write_failed(path: Path, exc: sqlite3.OperationalError) -> str:
     """One line for an ingest whose writing failed (rolled back): what to do about its kind."""
-    name = getattr(exc, "sqlite_errorname", "")
-    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-        fix = (
-            "Another program holds the corpus locked (a sqlite3 shell or a tool writing to "
-            "it?): close it"
-        )
-    elif name == "SQLITE_FULL":
-        fix = "Free disk space"
-    elif name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN")):
-        fix = f"Check the permissions of {path} and its folder"
-    else:
-        fix = "Free disk space or check permissions"
+    fix = {
+        "busy": "Another program holds the corpus locked (a sqlite3 shell or a tool writing to "
+        "it?): close it",
+        "full": "Free disk space",
+        "permissions": f"Check the permissions of {path} and its folder",
+    }.get(_sqlite_kind(exc) or "", "Free disk space or check permissions")
     return f"writing the corpus failed ({exc}); nothing was changed. {fix}, then run again"
 
 
 def _sqlite_problem(path: Path, exc: sqlite3.DatabaseError, *, writing: bool) -> str:
     """One line for an SQLite error on opening: the fix for its kind, not always a rebuild."""
-    name = getattr(exc, "sqlite_errorname", "")
-    if name == "SQLITE_FULL":
+    kind = _sqlite_kind(exc)
+    if kind == "full":
         return f"the disk is full ({exc}); free disk space, then run ingest again"
-    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
+    if kind == "permissions":
         what = "write" if writing else "open"
         return (
             f"cannot {what} the corpus ({exc}); check the permissions of {path} and its "
             "folder" + (", or ingest into a writable folder with --corpus" if writing else "")
         )
-    if name.startswith(("SQLITE_IOERR", "SQLITE_BUSY", "SQLITE_LOCKED")):
+    if kind in ("io", "busy"):
         return (
             f"cannot use the corpus now ({exc}); check the disk, or wait for the program using it"
         )
