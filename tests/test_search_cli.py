@@ -485,15 +485,21 @@ def many(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ],
 )
 def test_a_closed_pipe_ends_quietly(many: Path, args: list[str]) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "ZSCTL_CORPUS"}
-    command = [sys.executable, "-m", "zsctl", *args, "--corpus", str(many)]
-    zsctl = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    assert zsctl.stdout is not None
-    assert zsctl.stdout.readline()
-    zsctl.stdout.close()  # as `head -1` does
+    zsctl = _read_one_line_and_close(many, args, subprocess.PIPE)
     _, err = zsctl.communicate(timeout=60)
     assert zsctl.returncode == 0
     assert err == b""
+
+
+def _read_one_line_and_close(corpus: Path, args: list[str], stderr: int) -> subprocess.Popen[bytes]:
+    """zsctl ARGS with stdout in a pipe that is closed after one line, as `head -1` does."""
+    env = {k: v for k, v in os.environ.items() if k != "ZSCTL_CORPUS"}
+    command = [sys.executable, "-m", "zsctl", *args, "--corpus", str(corpus)]
+    zsctl = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, env=env)
+    assert zsctl.stdout is not None
+    assert zsctl.stdout.readline()
+    zsctl.stdout.close()
+    return zsctl
 
 
 @pytest.mark.parametrize(
@@ -502,12 +508,7 @@ def test_a_closed_pipe_ends_quietly(many: Path, args: list[str]) -> None:
 )
 def test_a_closed_pipe_on_stdout_and_stderr_ends_quietly(many: Path, args: list[str]) -> None:
     """`zsctl ... 2>&1 | head -1`: the summary on stderr meets the closed pipe too; exit 0."""
-    env = {k: v for k, v in os.environ.items() if k != "ZSCTL_CORPUS"}
-    command = [sys.executable, "-m", "zsctl", *args, "--corpus", str(many)]
-    zsctl = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
-    assert zsctl.stdout is not None
-    assert zsctl.stdout.readline()
-    zsctl.stdout.close()
+    zsctl = _read_one_line_and_close(many, args, subprocess.STDOUT)
     assert zsctl.wait(timeout=60) == 0
 
 

@@ -78,11 +78,7 @@ class Folder:
                 self.path(rel), columns=columns, filters=filters, filesystem=self.fs
             )
         except (pa.ArrowException, OSError) as exc:  # a part cut short, overwritten or lost
-            raise ZsctlError(
-                f"build folder damaged: {rel}: {str(exc)[:200]}; run `zsctl build` into a new "
-                "folder (or remove this one first)",
-                path=self.url,
-            ) from None
+            raise self._damaged(f"{rel}: {str(exc)[:200]}") from None
 
     def parts(self, rel: str) -> list[str]:
         """The finished parts under a folder, relative to the build folder, sorted."""
@@ -103,11 +99,16 @@ class Folder:
         try:
             value: dict[str, Any] = json.loads(data.decode())
         except ValueError:  # not UTF-8 or not JSON (UnicodeDecodeError is a ValueError)
-            raise ZsctlError(
-                f"build folder damaged: {rel} is not JSON; run `zsctl build` into a new folder",
-                path=self.url,
-            ) from None
+            raise self._damaged(f"{rel} is not JSON") from None
         return value
+
+    def _damaged(self, what: str) -> ZsctlError:
+        """The error for a part or file of this folder that cannot be read."""
+        return ZsctlError(
+            f"build folder damaged: {what}; run `zsctl build` into a new folder (or remove this "
+            "one first)",
+            path=self.url,
+        )
 
     def write_json(self, rel: str, value: dict[str, Any]) -> None:
         """Write a small JSON file (markers, build.json) atomically."""

@@ -120,8 +120,13 @@ def _annotate(problems: list[Problem], dumps: int) -> None:
     for p in problems:
         where = f"file={_gh_escape(p.file, True)}" + (f",line={p.line}" if p.line else "")
         echo(f"::{p.severity} {where},title={p.code}::{_gh_escape(p.message, False)}")
+    echo(f"zsctl check: {dumps} dumps, {_tally(problems)}")
+
+
+def _tally(problems: list[Problem]) -> str:
+    """'N error(s), M warning(s)': a warning does not fail check, so it is not counted apart."""
     errors = sum(p.severity == "error" for p in problems)
-    echo(f"zsctl check: {dumps} dumps, {errors} error(s), {len(problems) - errors} warning(s)")
+    return f"{errors} error(s), {len(problems) - errors} warning(s)"
 
 
 def _gh_escape(text: str, prop: bool) -> str:
@@ -151,11 +156,7 @@ def _table(report: CheckReport, out: Output) -> None:
     from zsctl.cli.output import message
 
     _unparsed_summary(report)
-    errors = sum(p.severity == "error" for p in report.problems())
-    warnings = len(report.problems()) - errors
-    message(
-        f"check {verdict}: {len(report.dumps)} dump(s), {errors} error(s), {warnings} warning(s)"
-    )
+    message(f"check {verdict}: {len(report.dumps)} dump(s), {_tally(report.problems())}")
 
 
 # Distinct unparsed texts listed after the problems; the problems above list every line.
